@@ -1,0 +1,1 @@
+"""Evaluation harness: gold cases, scoring metrics and the reports built from them."""
