@@ -1,0 +1,122 @@
+"""Deterministic composition: per-trust answers and the HR comparison, built from the clauses' own words.
+
+Every sentence of an answer's text either names the verdict or quotes a cited clause, so nothing is
+said that a clause does not support.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
+from assistant.retrieve import RetrievedClause, tokenize
+from assistant.stance import StanceReading, best_sentence, read_stance
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Relevance below which a policy is judged not to address the question (calibrated on the gold set)."""
+
+    min_dense: float = 0.42
+    min_score: float = 0.40
+    related_margin: float = 0.06  # further clauses cited when within this of the top score
+    max_citations: int = 3
+
+
+_VERDICT = {
+    "prohibited": "not allowed",
+    "conditional": "allowed only under conditions",
+    "caution": "allowed, but the policy tells you to be careful",
+    "permitted": "allowed",
+    "required": "something you must do",
+    "informational": "",
+}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The composer's reading of one trust: stance, the clauses to cite, and whether it is on topic."""
+
+    stance: str
+    readings: tuple[tuple[RetrievedClause, StanceReading], ...]
+    addressed: bool
+
+
+def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds) -> Judgement:
+    query_tokens = set(tokenize([query_text])[0])
+    if not hits:
+        return Judgement("not_addressed", (), False)
+    top = hits[0]
+    addressed = top.dense >= thresholds.min_dense or top.score >= thresholds.min_score
+    chosen = [top] + [h for h in hits[1:thresholds.max_citations]
+                      if top.score - h.score <= thresholds.related_margin]
+    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens)) for hit in chosen)
+    if not addressed:
+        nearest = (top, StanceReading("not_addressed", best_sentence(top.clause.text, query_tokens), ""))
+        return Judgement("not_addressed", (nearest,), False)
+    return Judgement(readings[0][1].stance, readings, True)
+
+
+def compose_answer(trust: str, trust_name: str, judgement: Judgement) -> TrustAnswer:
+    if not judgement.addressed:
+        citations = tuple(
+            Citation(trust, hit.clause.id, reading.quote, hit.clause.section_title, nearest=True)
+            for hit, reading in judgement.readings
+        )
+        text = f"{trust_name}'s policy does not address this question."
+        if citations:
+            c = citations[0]
+            text += f" The nearest general principle (not a direct answer) is clause {c.clause}: “{c.quote}”"
+        relevance = judgement.readings[0][0].score if judgement.readings else 0.0
+        return TrustAnswer(trust, trust_name, "not_addressed", text, citations, relevance)
+    citations = tuple(
+        Citation(trust, hit.clause.id, reading.quote, hit.clause.section_title) for hit, reading in judgement.readings
+    )
+    first = citations[0]
+    verdict = _VERDICT.get(judgement.stance, "")
+    if verdict:
+        text = f"{trust_name}: this is {verdict}. Clause {first.clause} says: “{first.quote}”"
+    else:
+        text = f"{trust_name}, clause {first.clause}: “{first.quote}”"
+    if len(citations) > 1:
+        text += " See also clause" + ("s " if len(citations) > 2 else " ") + ", ".join(c.clause for c in citations[1:]) + "."
+    return TrustAnswer(trust, trust_name, judgement.stance, text, citations, judgement.readings[0][0].score)
+
+
+_STANCE_PHRASES = {
+    "prohibited": "do not allow it",
+    "conditional": "allow it only under conditions",
+    "caution": "allow it but urge caution",
+    "permitted": "allow it",
+    "required": "require it",
+    "informational": "describe it",
+    "not_addressed": "do not address it",
+}
+
+
+def _names(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def compose_comparison(answers: list[TrustAnswer], short_names: dict[str, str]) -> Comparison:
+    rows = tuple(
+        ComparisonRow(
+            a.trust, a.trust_name, a.stance,
+            a.citations[0].clause if a.citations and not a.citations[0].nearest else "—",
+            a.citations[0].quote if a.citations and not a.citations[0].nearest else "",
+        )
+        for a in answers
+    )
+    groups: dict[str, list[str]] = {}
+    for a in answers:
+        groups.setdefault(a.stance, []).append(short_names.get(a.trust, a.trust))
+    if len(groups) == 1:
+        stance, names = next(iter(groups.items()))
+        summary = f"All {len(names)} policies {_STANCE_PHRASES[stance]}."
+    else:
+        parts = [f"{_names(names)} {_STANCE_PHRASES[stance]}" for stance, names in groups.items()]
+        summary = "The policies differ: " + "; ".join(parts) + "."
+    cited = [f"{short_names.get(r.trust, r.trust)} {r.clause}" for r in rows if r.clause != "—"]
+    if cited:
+        summary += " Governing clauses: " + ", ".join(cited) + "."
+    return Comparison(rows, summary)

@@ -1,0 +1,115 @@
+"""Reading a question in its conversation: which trusts it names, whether it compares, what a follow-up means."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.corpus import TrustInfo
+
+MAX_QUESTION_CHARS = 4000
+
+_COMPARISON = re.compile(
+    r"\b(compare|comparison|comparing|differ|differs|different|difference|differences|versus|vs\.?|"
+    r"across (the |all )?(trusts|policies|schools)|all (five |5 )?(trusts|policies)|each trust|every trust|"
+    r"which trusts?|which policies|between (the )?trusts|side by side|other trusts|how do the trusts|"
+    r"(the )?trusts (say|handle|treat|approach)|consistent|inconsistent)\b",
+    re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|what about|how about|what if|same|so|then|ok so|okay so|what of|is that|does that|"
+    r"and if|or|plus|even if|even though)\b|\b(they|them|those|these|that one|this one|same question|"
+    r"the same|that rule|ones who|ones that|it)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_WORDS = set(
+    "the a an and or i my me can to of in on for is it be are do at with about if not from what how who "
+    "should may am we you they this that their our there was have has when where which would could".split()
+)
+
+
+class InputProblem(ValueError):
+    """A question the assistant cannot answer as given; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ReadQuestion:
+    text: str  # cleaned question
+    retrieval_text: str  # the question read with the conversation
+    trusts: tuple[str, ...]  # trusts named in the question (or inherited from the conversation)
+    comparison: bool
+    follow_up: bool
+
+
+def clean_question(question: str) -> str:
+    """Strip control characters; reject empty, oversized or non-English input with a clear message."""
+    if question is None:
+        raise InputProblem("Please type a question.")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in str(question))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InputProblem("Please type a question — the message was empty.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputProblem(
+            f"That message is {len(text):,} characters; please keep questions under {MAX_QUESTION_CHARS:,} "
+            "characters (paste just the part you want answered)."
+        )
+    if not re.search(r"[A-Za-z]{2,}", text):
+        raise InputProblem("I couldn't find a question in that message; please ask in words.")
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    latin = [w for w in words if re.fullmatch(r"[a-z'’-]+", w)]
+    english = [w for w in words if w in _ENGLISH_WORDS]
+    if words and (len(latin) < 0.5 * len(words) or (len(words) >= 4 and not english)):
+        raise InputProblem("I can only answer questions in English at the moment; please ask in English.")
+    return text
+
+
+def _alias_patterns(trusts: dict[str, TrustInfo]) -> list[tuple[re.Pattern, str]]:
+    patterns = []
+    for info in trusts.values():
+        names = {info.trust, info.short_name, info.name, *info.aliases}
+        for name in names:
+            if not name:
+                continue
+            escaped = re.escape(name.lower()).replace("'", "['’]?").replace(r"\ ", r"\s+")
+            patterns.append((re.compile(rf"(?<![\w]){escaped}(?![\w])", re.IGNORECASE), info.trust))
+    # Longer names first so "St James and Emmanuel" is matched before "St James".
+    return sorted(patterns, key=lambda p: -len(p[0].pattern))
+
+
+def trusts_named(text: str, trusts: dict[str, TrustInfo]) -> tuple[str, ...]:
+    found: list[str] = []
+    lowered = text.lower()
+    for pattern, trust in _alias_patterns(trusts):
+        if pattern.search(lowered) and trust not in found:
+            found.append(trust)
+    order = list(trusts)
+    return tuple(sorted(found, key=order.index))
+
+
+def is_follow_up(text: str) -> bool:
+    return bool(_FOLLOW_UP.search(text)) and len(text.split()) <= 25
+
+
+def read_question(question: str, history: tuple[str, ...] | list[str], trusts: dict[str, TrustInfo]) -> ReadQuestion:
+    """Interpret a question with the earlier user turns of its conversation."""
+    text = clean_question(question)
+    earlier = [clean_question(turn) for turn in history if turn and str(turn).strip()][-4:]
+    named = trusts_named(text, trusts)
+    follow_up = bool(earlier) and is_follow_up(text)
+    retrieval_text = text
+    if follow_up:
+        # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
+        retrieval_text = f"{earlier[-1]} {text}"
+    if not named and earlier:
+        # Keep the trust the conversation was about, unless this turn names another.
+        for turn in reversed(earlier):
+            inherited = trusts_named(turn, trusts)
+            if inherited:
+                named = inherited
+                break
+    comparison = bool(_COMPARISON.search(text)) or (follow_up and bool(_COMPARISON.search(earlier[-1])))
+    if comparison and len(trusts_named(text, trusts)) < 2:
+        named = ()  # a comparison with no explicit list covers every trust
+    return ReadQuestion(text, retrieval_text, named, comparison, follow_up)

@@ -1,0 +1,153 @@
+"""Per-trust retrieval: dense (stored Chroma vectors) + BM25 fused, with vocabulary and audience levers.
+
+Every clause of a trust is scored (a policy has well under 100 clauses), so fusion sees full score
+lists rather than two truncated top-k lists. Each lever can be switched off for the ablation study.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import snowballstemmer
+
+from assistant.vocabulary import expand_query, normalise_spelling
+from ingest.records import Clause
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class RetrievalLevers:
+    """Switches for each retrieval lever; the defaults are the measured best."""
+
+    bm25: bool = True
+    vocabulary: bool = True
+    titles: bool = True  # section titles in the lexical index
+    audience: bool = True  # down-weight clauses that govern pupils or the organisation, not staff
+    dense_weight: float = 0.55
+
+
+@dataclass(frozen=True)
+class RetrievedClause:
+    """A scored hit for one trust."""
+
+    clause: Clause
+    score: float  # fused score used for ranking
+    dense: float  # cosine similarity of clause and query
+    lexical: float  # BM25 score normalised by the best possible self-match, 0..1
+    audience: str  # who the clause governs: staff, pupils, organisation, background
+
+
+_ORGANISATION_SUBJECT = re.compile(
+    r"^(the |all |each |any )?(headteacher|head of school|principal|governing body|governors|trust|slt|"
+    r"school|schools|academy|<academy>|senior management|local governing body)\b(?! staff)",
+    re.IGNORECASE,
+)
+_PUPIL_SUBJECT = re.compile(r"^(pupils|students|children)\b", re.IGNORECASE)
+_BACKGROUND = re.compile(
+    r"\b(can be defined as|is defined as|means any|is the term|for the purpose of this|this policy (applies|covers|"
+    r"sets out|is designed|takes into account|should be read)|the purpose of (the|this) policy)\b",
+    re.IGNORECASE,
+)
+_BACKGROUND_TITLES = re.compile(r"glossary|definition|introduction|scope|purpose|legislation|examples|statement",
+                                re.IGNORECASE)
+_PUPIL_TITLES = re.compile(r"pupil use|student use", re.IGNORECASE)
+
+
+def clause_audience(clause: Clause) -> str:
+    """Who a clause governs, read from its grammatical subject and its section title."""
+    text = clause.text.lstrip("•* ")
+    if _PUPIL_TITLES.search(clause.section_title) or _PUPIL_SUBJECT.match(text):
+        return "pupils"
+    if _BACKGROUND.search(text[:200]) or _BACKGROUND_TITLES.search(clause.section_title.split(" › ")[0]):
+        return "background"
+    if _ORGANISATION_SUBJECT.match(text):
+        return "organisation"
+    return "staff"
+
+
+# Multipliers for a staff member's "can I / should I" question.
+_AUDIENCE_WEIGHT = {"staff": 1.0, "background": 0.8, "organisation": 0.8, "pupils": 0.6}
+_STAFF_ASKING = re.compile(r"\b(i|i'm|im|me|my|we|our|us|staff|teachers?|employees?|adults?|tas?)\b", re.IGNORECASE)
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    return [list(t) for t in tokens]
+
+
+class TrustIndex:
+    """One trust's clauses with their vectors and a BM25 index."""
+
+    def __init__(self, trust: str, clauses: list[Clause], vectors: dict[str, list[float]], titles: bool) -> None:
+        self.trust = trust
+        self.clauses = clauses
+        self.by_id = {c.id: c for c in clauses}
+        self.matrix = np.array([vectors[c.id] for c in clauses], dtype=np.float32)
+        self.audiences = [clause_audience(c) for c in clauses]
+        lexical_texts = [f"{c.section_title} {c.text}" if titles else c.text for c in clauses]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(bm25s.tokenize(lexical_texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
+                         show_progress=False)
+        self._vocab = self._bm25.vocab_dict
+
+    def lexical_scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self._vocab]
+        if not known:
+            return np.zeros(len(self.clauses), dtype=np.float32)
+        return self._bm25.get_scores(known)
+
+
+class Retriever:
+    """Ranks each trust's clauses for a question."""
+
+    def __init__(self, embedder, levers: RetrievalLevers | None = None) -> None:
+        self.embedder = embedder
+        self.levers = levers or RetrievalLevers()
+        self.indexes: dict[str, TrustIndex] = {}
+
+    def load(self, store) -> None:
+        """(Re)load every live trust from the store; call after the index changes."""
+        indexes = {}
+        for trust in sorted(store.trusts()):
+            indexes[trust] = TrustIndex(trust, store.clauses(trust), store.vectors(trust), self.levers.titles)
+        self.indexes = indexes  # swapped whole, so concurrent readers see old or new, never half
+
+    def query_text(self, question: str) -> str:
+        question = normalise_spelling(question)
+        return expand_query(question) if self.levers.vocabulary else question
+
+    def retrieve(self, question: str, trusts: list[str], k: int = 5,
+                 query_vector: np.ndarray | None = None) -> dict[str, list[RetrievedClause]]:
+        text = self.query_text(question)
+        if query_vector is None:
+            query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+        query_tokens = tokenize([text])[0]
+        staff_question = bool(_STAFF_ASKING.search(question))
+        return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, k)
+                for trust in trusts}
+
+    def _rank(self, index: TrustIndex, query_vector: np.ndarray, query_tokens: list[str],
+              staff_question: bool, k: int) -> list[RetrievedClause]:
+        dense = index.matrix @ query_vector
+        if self.levers.bm25:
+            raw = index.lexical_scores(query_tokens)
+            top = float(raw.max())
+            lexical = raw / top if top > 0 else raw
+            # Confidence in the lexical signal grows with how much of the query it explains.
+            lexical_strength = min(1.0, top / 12.0)
+            fused = self.levers.dense_weight * dense + (1 - self.levers.dense_weight) * lexical * lexical_strength
+        else:
+            lexical = np.zeros_like(dense)
+            fused = dense.copy()
+        if self.levers.audience and staff_question:
+            fused = fused * np.array([_AUDIENCE_WEIGHT[a] for a in index.audiences], dtype=np.float32)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            RetrievedClause(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical[i]),
+                            index.audiences[i])
+            for i in order
+        ]

@@ -1,0 +1,113 @@
+"""The assistant: `Assistant.ask(question, trust=None, history=()) -> Answer`, built by `build_assistant`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.compose import Thresholds, compose_comparison, judge
+from assistant.conversation import InputProblem, read_question
+from assistant.generate import Generator, make_generator
+from assistant.records import Answer
+from assistant.retrieve import RetrievalLevers, Retriever
+from ingest.corpus import TrustInfo, load_trusts
+from ingest.errors import UnknownTrust
+from ingest.settings import Settings, force_offline
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    def __init__(self, store, embedder, trusts: dict[str, TrustInfo], generator: Generator,
+                 levers: RetrievalLevers | None = None, thresholds: Thresholds | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.generator = generator
+        self.thresholds = thresholds or Thresholds()
+        self.retriever = Retriever(embedder, levers)
+        self._lock = threading.Lock()
+        self._base_trusts = trusts
+        self.trusts: dict[str, TrustInfo] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the index (after an upload or removal)."""
+        with self._lock:
+            self.retriever.load(self.store)
+            live = self.store.trusts()
+            trusts = {}
+            for trust_id, version in live.items():
+                info = self._base_trusts.get(trust_id) or TrustInfo(
+                    trust_id, version.name or trust_id, trust_id.upper(), version.source, version.source)
+                trusts[trust_id] = info
+            order = list(self._base_trusts)
+            self.trusts = dict(sorted(trusts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99,
+                                                                      kv[0])))
+
+    def check_trust(self, trust: str | None) -> str | None:
+        if trust in (None, "", "all"):
+            return None
+        key = str(trust).strip().lower()
+        if key not in self.trusts:
+            raise UnknownTrust(f"unknown trust '{trust}'; known: {', '.join(self.trusts)}")
+        return key
+
+    def ask(self, question: str, trust: str | None = None, history: tuple[str, ...] | list[str] = ()) -> Answer:
+        try:
+            chosen = self.check_trust(trust)
+            read = read_question(question, tuple(history or ()), self.trusts)
+        except (InputProblem, UnknownTrust) as problem:
+            return Answer(question=str(question or "")[:200], notice=str(problem))
+        named = read.trusts
+        if chosen and not read.comparison:
+            # An explicit choice (the app's trust picker, --trust) wins unless the question names another trust.
+            targets = list(named) if named and chosen not in named else [chosen]
+        else:
+            targets = list(named) or list(self.trusts)
+        notice = ""
+        if chosen and named and chosen not in named and not read.comparison:
+            notice = f"You asked about {', '.join(self.trusts[t].short_name for t in named)}, so this answer is for that."
+        query_text = self.retriever.query_text(read.retrieval_text)
+        vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
+        hits_by_trust = self.retriever.retrieve(read.retrieval_text, targets, k=6, query_vector=vector)
+        answers = []
+        for trust_id in targets:
+            info = self.trusts[trust_id]
+            judgement = judge(read.text, query_text, hits_by_trust[trust_id], self.thresholds)
+            answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
+        comparison = None
+        if read.comparison or len(answers) > 1:
+            comparison = compose_comparison(answers, {t: i.short_name for t, i in self.trusts.items()})
+        return Answer(question=read.text, answers=tuple(answers), comparison=comparison, notice=notice,
+                      resolved_question=read.retrieval_text, trusts_named=tuple(named))
+
+
+def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | None = None,
+                    thresholds: Thresholds | None = None, build_index: bool = True) -> Assistant:
+    """The one factory the CLI, the app and the evals call."""
+    force_offline()
+    from ingest.embed import get_embedder
+    from ingest.pipeline import ingest_corpus
+    from ingest.store import open_store
+
+    settings = settings or Settings.from_env()
+    embedder = get_embedder(settings.embedder)
+    store = open_store(settings, embedder.name)
+    if build_index and not store.trusts():
+        log.info("index is empty: building it from the bundled corpus")
+        ingest_corpus(store, embedder, settings.corpus_dir)
+    trusts = load_trusts(settings.corpus_dir)
+    return Assistant(store, embedder, trusts, make_generator(settings), levers, thresholds)
+
+
+def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
+    """A copy of an assistant with other retrieval levers (for the ablation), sharing store and model."""
+    clone = Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
+                      levers, assistant.thresholds)
+    return clone
+
+
+__all__ = ["Assistant", "build_assistant", "with_levers", "replace"]

@@ -1,0 +1,108 @@
+"""Domain vocabulary: how staff talk, mapped to the words policies use.
+
+Each entry is a regex over the lower-cased question and the policy terms it implies. The expansion is
+appended to the query for lexical and dense retrieval, so "a mum DM'd me on Insta" also searches for
+"parents carers direct messaging Instagram social networking". Entries describe the domain, not any
+one question: add words staff use, never clause numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ENTRIES: list[tuple[str, str]] = [
+    # people
+    (r"\b(mum|mums|mom|moms|mother|dad|dads|father|parent|parents|guardian|carer|carers|step-?parent|"
+     r"family of (a|my) (pupil|student|kid|child))\b", "parents carers families of pupils"),
+    (r"\b(kid|kids|child|children|student|students|pupil|pupils|learner|learners|year \d+s?|"
+     r"my class|teens?|teenagers?|youngsters?|boy|girl|sixth.?formers?)\b", "pupils students children"),
+    (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|old (pupils?|students?)|alumni|leavers?|"
+     r"(has|have|had) left|who left|graduated|finished school|used to teach|left (the )?school|"
+     r"no longer (at|a pupil|a student))\b", "former pupils ex-students former students"),
+    (r"\b(colleague|colleagues|co-?workers?|workmates?|other teachers|staff member|fellow staff)\b",
+     "work colleagues staff members"),
+    (r"\b(head|heads|headteacher|head teacher|principal|boss|slt|senior leadership|line manager)\b",
+     "Headteacher Head of School Principal senior leadership"),
+    (r"\b(sibling|siblings|brother|sister|cousin|niece|nephew|relative|related|my (own )?(son|daughter|kid|child))\b",
+     "family member family relationship relatives siblings"),
+    # platforms and contact
+    (r"\b(insta|ig|instagram|tiktok|snapchat|snap|facebook|fb|twitter|x\.com|tweet|whatsapp|linkedin|"
+     r"youtube|reddit|discord|threads|bluesky|social|socials)\b", "social media social networking site"),
+    (r"\b(friend request|friend me|friended|friending|add(ed)? me|befriend|be friends|"
+     r"accept (him|her|them)|follow|follows|following|followed|follower|followers)\b",
+     "friend follow followed accept invitation"),
+    (r"\b(dm|dms|dm'?d|direct message|private message|pm|inbox|message|messages|messaging|messaged|chat)\b",
+     "direct messaging communications contact"),
+    (r"\b(text|texts|texting|texted|sms|call|ring|phone|phones|mobile|cell|cellphone|cell phone|"
+     r"number)\b", "personal telephone numbers mobile phones text communications contact"),
+    (r"\b(email|e-mail|emails|gmail|hotmail|outlook)\b", "e-mail email addresses communication"),
+    (r"\b(homework|coursework|assignment|revision)\b", "homework e-mail communication with pupils"),
+    (r"\b(contact|get in touch|reach out|keep in touch|talk to|speak to)\b", "contact communication social contact"),
+    # content and conduct
+    (r"\b(photo|photos|pic|pics|picture|pictures|selfie|selfies|image|images|video|videos|film|filmed)\b",
+     "photographs images videos published"),
+    (r"\b(slag|slagging|bad-?mouth|moan|moaning|rant|ranting|vent|venting|complain|complaining|criticis\w*|"
+     r"criticiz\w*|diss|trash|insult|mock|abuse|rude about)\b",
+     "criticise attack insult abuse defame derogatory remarks disrepute"),
+    (r"\b(porn|porno|pornography|adult content|adult material|explicit|nsfw|x-rated|nudes?|sexual)\b",
+     "pornography adult explicit material inappropriate images"),
+    (r"\b(indecent|child abuse images?|csam)\b", "indecent images of children"),
+    (r"\b(log-?in|logins|log-?ins|password|passwords|passcode|pin|credentials|account details)\b",
+     "login details passwords log-ins"),
+    (r"\b(privacy|private account|lock(ed)? (down|my account)|public profile|settings)\b",
+     "privacy settings restrict access"),
+    (r"\b(confidential|confidentiality|gossip|sensitive|data protection|gdpr|records)\b",
+     "confidential information confidentiality"),
+    (r"\b(bully|bullied|bullying|cyberbully\w*|troll|trolled|trolling|harass\w*|abusive|threat\w*)\b",
+     "cyberbullying trolling harassment abuse"),
+    (r"\b(extrem\w*|radical\w*|terror\w*|prevent)\b", "Prevent duty radicalisation extremism terrorist"),
+    (r"\b(safeguard\w*|dsl|designated safeguarding|worried about a (child|pupil|student)|grooming)\b",
+     "safeguarding designated safeguarding lead concern report"),
+    (r"\b(job title|where i work|my school name|my employer|profile|bio)\b",
+     "job title user profile identify the school role"),
+    (r"\b(opinion|opinions|views|political|politics)\b", "personal views opinions"),
+    (r"\b(official|school account|school page|school's (twitter|instagram|facebook|page|account)|"
+     r"class (account|page|blog)|department account)\b", "official school social media website account"),
+    (r"\b(lesson|lessons|working hours|work time|at work|during the day|school day|on duty|break time)\b",
+     "working hours lesson time personal use"),
+    (r"\b(school (laptop|computer|ipad|device|equipment|wifi|network)|work (laptop|computer|device))\b",
+     "school equipment ICT equipment devices"),
+    (r"\b(own (phone|device|laptop)|personal (phone|device|laptop|mobile))\b",
+     "personal devices personal equipment personal telephones"),
+    (r"\b(discriminat\w*|racist|racism|sexist|homophobic|offensive)\b",
+     "discriminatory offensive comments Equality Act"),
+    (r"\b(defam\w*|libel|slander|copyright)\b", "defamation libel copyright legal action"),
+    (r"\b(monitor|monitored|monitoring|spy|check up on|watching)\b", "monitor monitoring"),
+    (r"\b(disciplin\w*|sacked|fired|dismiss\w*|in trouble|consequences|breach)\b",
+     "disciplinary action dismissal breach"),
+    (r"\b(report|reporting|tell someone|who do i tell)\b", "report raise concerns"),
+    (r"\b(age|under 18|under-18|over 18|aged \d+|\d+ years? old|adult now|grown up)\b", "age of 18"),
+]
+
+# American and informal spellings -> the policies' British forms.
+_SPELLINGS = {
+    "favorite": "favourite", "behavior": "behaviour", "organization": "organisation",
+    "criticize": "criticise", "apologize": "apologise", "recognize": "recognise",
+    "center": "centre", "principal": "principal", "cellphone": "mobile phone",
+}
+
+_COMPILED = [(re.compile(pattern), expansion) for pattern, expansion in _ENTRIES]
+
+
+def normalise_spelling(text: str) -> str:
+    return re.sub(r"[A-Za-z]+", lambda m: _SPELLINGS.get(m.group(0).lower(), m.group(0)), text)
+
+
+def expansion_terms(question: str) -> list[str]:
+    """Policy terms implied by the question's wording, in a stable order without duplicates."""
+    lowered = normalise_spelling(question.lower()).replace("’", "'")
+    terms: list[str] = []
+    for pattern, expansion in _COMPILED:
+        if pattern.search(lowered) and expansion not in terms:
+            terms.append(expansion)
+    return terms
+
+
+def expand_query(question: str) -> str:
+    terms = expansion_terms(question)
+    return f"{question} {' '.join(terms)}" if terms else question
