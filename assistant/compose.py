@@ -17,9 +17,9 @@ from assistant.stance import StanceReading, best_sentence, read_stance
 class Thresholds:
     """Relevance below which a policy is judged not to address the question (calibrated on the gold set)."""
 
-    min_dense: float = 0.42
-    min_score: float = 0.40
-    related_margin: float = 0.06  # further clauses cited when within this of the top score
+    min_score: float = 0.35  # fused score of the best clause
+    max_gap: float = 0.25  # a trust far below the best-matching trust lacks the topic
+    related_margin: float = 0.12  # further clauses cited when within this of the top score
     max_citations: int = 3
 
 
@@ -42,18 +42,21 @@ class Judgement:
     addressed: bool
 
 
-def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds) -> Judgement:
+def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
+          best_other: float = 0.0) -> Judgement:
+    """Read one trust's hits. `best_other` is the top score any trust reached for this question."""
     query_tokens = set(tokenize([query_text])[0])
     if not hits:
         return Judgement("not_addressed", (), False)
     top = hits[0]
-    addressed = top.dense >= thresholds.min_dense or top.score >= thresholds.min_score
+    addressed = top.score >= thresholds.min_score and top.score >= best_other - thresholds.max_gap
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
     readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens)) for hit in chosen)
     if not addressed:
-        nearest = (top, StanceReading("not_addressed", best_sentence(top.clause.text, query_tokens), ""))
-        return Judgement("not_addressed", (nearest,), False)
+        nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
+                        for hit in hits[:thresholds.max_citations])
+        return Judgement("not_addressed", nearest, False)
     return Judgement(readings[0][1].stance, readings, True)
 
 
@@ -67,6 +70,9 @@ def compose_answer(trust: str, trust_name: str, judgement: Judgement) -> TrustAn
         if citations:
             c = citations[0]
             text += f" The nearest general principle (not a direct answer) is clause {c.clause}: “{c.quote}”"
+            if len(citations) > 1:
+                text += " Related: clause" + ("s " if len(citations) > 2 else " ") + ", ".join(
+                    x.clause for x in citations[1:]) + "."
         relevance = judgement.readings[0][0].score if judgement.readings else 0.0
         return TrustAnswer(trust, trust_name, "not_addressed", text, citations, relevance)
     citations = tuple(

@@ -47,6 +47,37 @@ class Assistant:
             self.trusts = dict(sorted(trusts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99,
                                                                       kv[0])))
 
+    # --- policy library: browsing and admin upload (the app reaches ingest only through these) ---
+
+    def clauses(self, trust: str) -> list:
+        key = self.check_trust(trust)
+        if key is None:
+            raise UnknownTrust(f"choose a trust; known: {', '.join(self.trusts)}")
+        return self.retriever.indexes[key].clauses
+
+    def preview_upload(self, data: bytes, file_name: str, trust: str) -> list:
+        """Parse an uploaded policy for review; the index is not touched. Raises IngestError subclasses."""
+        from ingest.pipeline import prepare_document
+
+        return prepare_document(data, file_name, validate_trust_id(trust))
+
+    def commit_upload(self, data: bytes, file_name: str, trust: str, name: str = ""):
+        """Index a reviewed upload for a new or existing trust, then serve it."""
+        from ingest.pipeline import ingest_document
+
+        result = ingest_document(self.store, self.embedder, data, file_name, validate_trust_id(trust), name)
+        if name and trust not in self._base_trusts:
+            self._base_trusts = {**self._base_trusts, trust: TrustInfo(trust, name, trust.upper(), name, file_name)}
+        self.reload()
+        return result
+
+    def remove_trust(self, trust: str) -> None:
+        key = self.check_trust(trust)
+        if key is None:
+            raise UnknownTrust("choose a trust to remove")
+        self.store.remove_trust(key)
+        self.reload()
+
     def check_trust(self, trust: str | None) -> str | None:
         if trust in (None, "", "all"):
             return None
@@ -72,17 +103,29 @@ class Assistant:
             notice = f"You asked about {', '.join(self.trusts[t].short_name for t in named)}, so this answer is for that."
         query_text = self.retriever.query_text(read.retrieval_text)
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
-        hits_by_trust = self.retriever.retrieve(read.retrieval_text, targets, k=6, query_vector=vector)
+        # Every trust is scored, even when one is asked about: how well the others match tells whether
+        # this policy is silent on a topic the others cover.
+        hits_by_trust = self.retriever.retrieve(read.retrieval_text, list(self.trusts), k=6, query_vector=vector)
+        best_score = max((hits[0].score for hits in hits_by_trust.values() if hits), default=0.0)
         answers = []
         for trust_id in targets:
             info = self.trusts[trust_id]
-            judgement = judge(read.text, query_text, hits_by_trust[trust_id], self.thresholds)
+            judgement = judge(read.text, query_text, hits_by_trust[trust_id], self.thresholds, best_score)
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:
             comparison = compose_comparison(answers, {t: i.short_name for t, i in self.trusts.items()})
         return Answer(question=read.text, answers=tuple(answers), comparison=comparison, notice=notice,
                       resolved_question=read.retrieval_text, trusts_named=tuple(named))
+
+
+def validate_trust_id(trust: str) -> str:
+    import re
+
+    key = (trust or "").strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{1,31}", key):
+        raise UnknownTrust(f"invalid trust id '{trust}': use 2-32 lower-case letters, digits, '-' or '_'")
+    return key
 
 
 def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | None = None,

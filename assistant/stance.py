@@ -34,10 +34,14 @@ _MODAL_RE = re.compile("|".join(f"(?P<{kind}{i}>\\b(?:{pattern})\\b)" for i, (ki
 _EXCEPTION = re.compile(
     r"\bunless\b|only exception|\bexcept\b|without (the )?(express |prior )?(permission|consent|agreement)|"
     r"with the (express |prior )?(permission|consent|agreement)|\bonly (if|where|when)\b|\bprovided (that )?|"
-    r"agreed (with|by)|outside (of )?(the )?agreed protocols|other than|before access is permitted|"
-    r"identified to and acknowledged|acknowledged and discussed|under the age of 18|must only|should only",
+    r"agreed with|other than|before access is permitted|identified to and acknowledged|acknowledged and discussed",
     re.IGNORECASE,
 )
+# A negation inside a directive: "should keep their numbers private and not use their own phones".
+_TRAILING_NEGATION = re.compile(r"\b(and|or|nor) (not|never)\b|\bnot to\b", re.IGNORECASE)
+# Generic words that say nothing about what a question is about.
+_GENERIC = set(tokenize(["staff adults employees school social media networking sites policy academy trust "
+                         "personal use pupils students"])[0])
 _INFO_QUESTION = re.compile(
     r"^\s*(what|what's|whats|who|whom|how|when|where|which|why|define|explain|describe|tell me|list|is there|"
     r"does the policy (say|define|cover|mention)|what does)\b",
@@ -58,11 +62,23 @@ class StanceReading:
     modal: str  # the phrase the stance was read from ("" when none)
 
 
+_ASKS_FOR_RULE = re.compile(
+    r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
+    r"\b(allowed|permitted|ok|okay|alright|acceptable|against the rules|in trouble|get away with|breach|"
+    r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
+    r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on)\b",
+    re.IGNORECASE,
+)
+_DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is meant by|mean by|what does .* mean|"
+                         r"who (is|are) responsible|who does (the|this) policy (apply|cover)|how often|when will)\b",
+                         re.IGNORECASE)
+
+
 def question_kind(question: str) -> str:
-    """'informational' for what/who/how questions without a may-I/must-I; otherwise 'permission'."""
-    if _INFO_QUESTION.search(question) and not re.search(
-        r"\b(can|could|may|should|must|allowed|am i|do i have to|do i need to)\b\s+(i|we|staff|teachers?)\b",
-        question, re.IGNORECASE):
+    """'informational' for what/who/how questions that ask for no rule; otherwise 'permission'."""
+    if _DEFINITION.search(question):
+        return "informational"
+    if _INFO_QUESTION.search(question) and not _ASKS_FOR_RULE.search(question):
         return "informational"
     return "permission"
 
@@ -95,20 +111,43 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str]) -> Stan
     if question_kind(question) == "informational":
         return StanceReading("informational", sentence, "")
     modals = _modal_matches(sentence)
+    negation = _TRAILING_NEGATION.search(sentence)
+    if negation:
+        modals.append((negation.start(), "prohibited", negation.group(0)))
+        modals.sort()
     if not modals:
         return StanceReading("informational", sentence, "")
-    # The modal governing the question's subject: the last one before the first query word it precedes.
-    words = [(m.start(), m.group(0)) for m in re.finditer(r"[\w'-]+", sentence)]
-    anchors = [pos for pos, word in words if tokenize([word])[0] and tokenize([word])[0][0] in query_tokens]
-    chosen = modals[0]
-    for anchor in anchors:
-        before = [m for m in modals if m[0] <= anchor]
-        if before:
-            chosen = before[-1]
+    kinds = {kind for _, kind, _ in modals}
+    # Strongest directive wins; when a sentence both forbids and urges caution, the phrase nearest
+    # before the question's own subject words decides.
+    for kind in ("prohibited", "caution", "permitted", "required"):
+        if kind in kinds:
+            chosen = next(m for m in modals if m[1] == kind)
             break
+    if {"prohibited", "caution"} <= kinds:
+        chosen = _nearest_modal(sentence, [m for m in modals if m[1] in ("prohibited", "caution")], query_tokens) \
+            or chosen
     _, kind, phrase = chosen
-    if kind == "prohibited" and _EXCEPTION.search(clause_text):
-        kind = "conditional"
-    elif kind == "required" and re.search(r"\b(must|should) only\b", sentence, re.IGNORECASE):
+    if kind == "prohibited" and _EXCEPTION.search(_with_next_sentence(clause_text, sentence)):
         kind = "conditional"
     return StanceReading(kind, sentence, phrase)
+
+
+def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_tokens: set[str]):
+    distinctive = query_tokens - _GENERIC
+    for match in re.finditer(r"[\w'-]+", sentence):
+        stem = tokenize([match.group(0)])[0]
+        if stem and stem[0] in distinctive:
+            before = [m for m in modals if m[0] <= match.start()]
+            if before:
+                return before[-1]
+    return None
+
+
+def _with_next_sentence(clause_text: str, sentence: str) -> str:
+    """The sentence and the one after it: exceptions often follow the rule ("The only exception ...")."""
+    sentences = split_sentences(clause_text)
+    if sentence in sentences:
+        index = sentences.index(sentence)
+        return " ".join(sentences[index:index + 2])
+    return sentence

@@ -15,7 +15,7 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"\b(mum|mums|mom|moms|mother|dad|dads|father|parent|parents|guardian|carer|carers|step-?parent|"
      r"family of (a|my) (pupil|student|kid|child))\b", "parents carers families of pupils"),
     (r"\b(kid|kids|child|children|student|students|pupil|pupils|learner|learners|year \d+s?|"
-     r"my class|teens?|teenagers?|youngsters?|boy|girl|sixth.?formers?)\b", "pupils students children"),
+     r"teens?|teenagers?|youngsters?|boy|girl|sixth.?formers?)\b", "pupils students children"),
     (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|old (pupils?|students?)|alumni|leavers?|"
      r"(has|have|had) left|who left|graduated|finished school|used to teach|left (the )?school|"
      r"no longer (at|a pupil|a student))\b", "former pupils ex-students former students"),
@@ -58,8 +58,10 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"\b(extrem\w*|radical\w*|terror\w*|prevent)\b", "Prevent duty radicalisation extremism terrorist"),
     (r"\b(safeguard\w*|dsl|designated safeguarding|worried about a (child|pupil|student)|grooming)\b",
      "safeguarding designated safeguarding lead concern report"),
-    (r"\b(job title|where i work|my school name|my employer|profile|bio)\b",
-     "job title user profile identify the school role"),
+    (r"\b(job title|where i work|my school name|my employer|my job|my role|teacher at|work at)\b",
+     "job title identify the school role profession"),
+    (r"\b(profile|bio|home address|address|home town|personal details|personal info\w*)\b",
+     "personal information user profile privacy"),
     (r"\b(opinion|opinions|views|political|politics)\b", "personal views opinions"),
     (r"\b(official|school account|school page|school's (twitter|instagram|facebook|page|account)|"
      r"class (account|page|blog)|department account)\b", "official school social media website account"),

@@ -16,7 +16,9 @@ Loader = Callable[[bytes, str], list[Line]]
 def _load_text(data: bytes, name: str) -> list[Line]:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableDocument(f"{name}: looks like a binary file, expected plain text")
-    for encoding in ("utf-8-sig", "utf-16", "cp1252"):
+    # UTF-16 only with its byte-order mark: without one, any even-length cp1252 file would "decode".
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
@@ -29,21 +31,23 @@ def _load_text(data: bytes, name: str) -> list[Line]:
 
 def _load_pdf(data: bytes, name: str) -> list[Line]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise UnreadableDocument(f"{name}: not a PDF (no %PDF header)")
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UnreadableDocument(f"{name}: the PDF is encrypted; upload an unencrypted copy")
+        # Permission-only encryption (an empty user password) is common and opens without a password.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableDocument(f"{name}: the PDF is encrypted with a password; upload an unencrypted copy")
         lines: list[Line] = []
         for page_no, page in enumerate(reader.pages, start=1):
             for text in (page.extract_text() or "").split("\n"):
                 lines.append(Line(text, page_no))
     except UnreadableDocument:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, NotImplementedError, IndexError,
+            AttributeError, RecursionError) as exc:
         raise UnreadableDocument(f"{name}: the PDF could not be read ({exc})") from exc
     return lines
 
@@ -59,16 +63,27 @@ def _load_docx(data: bytes, name: str) -> list[Line]:
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(Line("".join(node.text or "" for node in block.iter() if node.tag.endswith("}t"))))
+            lines.append(Line(_run_text(block)))
         elif tag == "tbl":
             for row in block.iter():
                 if row.tag.endswith("}tr"):
-                    cells = ["".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
-                             for cell in row if cell.tag.endswith("}tc")]
+                    cells = [_run_text(cell) for cell in row if cell.tag.endswith("}tc")]
                     lines.append(Line(" ".join(c for c in cells if c)))
     # Word's automatic list numbering is not in the text; documents that rely on it are reported
     # by the parser as having no recognisable numbering.
     return lines
+
+
+def _run_text(element) -> str:
+    """Text of a Word element, with its tabs (often after a clause number) kept as spaces."""
+    parts = []
+    for node in element.iter():
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag == "t":
+            parts.append(node.text or "")
+        elif tag in ("tab", "br"):
+            parts.append("\t")
+    return "".join(parts)
 
 
 LOADERS: dict[str, Loader] = {".txt": _load_text, ".md": _load_text, ".pdf": _load_pdf, ".docx": _load_docx}

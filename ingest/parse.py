@@ -20,7 +20,7 @@ BULLET = "•"
 # render the Symbol bullet) all mean "bullet".
 _BULLET_GLYPHS = re.compile(r"[\uf0a7\uf0b7\uf0d8\uf076\uf0fc\u00b7\u2022\u25aa\u25cf\u2023\u2043\x00]")
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]")
-_PAGE_FOOTER = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|\d+\s*/\s*\d+)\s*$", re.IGNORECASE)
+_PAGE_FOOTER = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|\d+\s*/\s*\d+|\d{1,3})\s*$", re.IGNORECASE)
 _LEADING_BULLETS = re.compile(r"^\s*(?:[-–•]\s+|•)+(?:[-–•]\s*)*")
 _LIST_LEAD = re.compile(r"^(?:[-–]\s+|\*\*)+")  # markdown-ish list dashes and bold before a number
 
@@ -140,19 +140,20 @@ def _next_path(current: list[Component], cand: _Candidate) -> list[Component] | 
         if full[: len(dec_prefix)] == dec_prefix and len(full) == len(dec_prefix) + 1 and full[-1][1] == 1:
             return full
         return None
-    best: list[Component] | None = None
+    siblings: list[list[Component]] = []
+    children: list[list[Component]] = []
     for marker in cand.markers:
         kind, value = marker
-        # Continue the deepest sibling of the same kind first; else start a child list.
         for level in range(len(current) - 1, -1, -1):
             if current[level][0] == kind and value - current[level][1] in (1, 2):
-                option = current[:level] + [marker]
-                if best is None or len(option) > len(best):
-                    best = option
+                siblings.append(current[:level] + [marker])
                 break
-        if value == 1 and current and (best is None or len(current) + 1 > len(best)):
-            best = current + [marker]
-    return best
+        if value == 1 and current:
+            children.append(current + [marker])
+    # Continuing a list ("h." -> "i.") beats starting a nested one (roman "i." under "h.").
+    if siblings:
+        return max(siblings, key=len)
+    return max(children, key=len) if children else None
 
 
 _CONTINUATION_WORDS = {
@@ -208,10 +209,12 @@ def _best_start(lines: list[str]) -> int:
 
     def score(start: int) -> tuple[int, int]:
         nodes = _walk(lines, start)
-        # Prefer the run with the most numbered items that carry body text: a contents list or a
-        # document-control table starts a run that stalls when the body restarts the numbering.
+        # Prefer the run with the most numbered items that carry text: a contents list or a document-
+        # control table starts a run that stalls when the body restarts the numbering, leaving the
+        # body's numbered lines unparsed.
         with_text = sum(1 for n in nodes if n.body or not _title_like(n.rest))
-        return with_text, -start
+        stalled = sum(1 for n in nodes for b in n.body if _read_number(b, lines[b]))
+        return with_text - stalled, -start
 
     return max(starts, key=score)
 
@@ -232,6 +235,7 @@ def parse_lines(lines: list[Line], trust: str, source: str) -> list[Clause]:
     """Parse document lines into clauses numbered the way the document numbers them."""
     texts = ["" if _PAGE_FOOTER.match(line.text) else _clean_line(line.text) for line in lines]
     pages = [line.page for line in lines]
+    _drop_running_headers(texts, pages)
     _join_hyphenated(texts)
     nodes = _walk(texts, _best_start(texts))
 
@@ -255,7 +259,11 @@ def parse_lines(lines: list[Line], trust: str, source: str) -> list[Clause]:
         node_id = path_id(node.path)
         following = merged[index + 1] if index + 1 < len(merged) else None
         has_children = following is not None and _is_descendant(following.path, node.path)
-        is_heading = _title_like(node.rest, _first_body_text(node, texts)) and (has_children or len(node.path) == 1 or bool(node.body))
+        # Below the top level, a heading has sub-clauses or is a few title words over its own text;
+        # otherwise a short first line is a clause hard-wrapped mid-sentence.
+        short_title = len(node.rest.split()) <= 6 and "," not in node.rest
+        is_heading = _title_like(node.rest, _first_body_text(node, texts)) and (
+            has_children or len(node.path) == 1 or (bool(node.body) and short_title))
         if is_heading:
             titles[node_id] = _plain_title(node.rest)
             body_lines = [texts[n] for n in node.body]
@@ -284,6 +292,18 @@ def parse_lines(lines: list[Line], trust: str, source: str) -> list[Clause]:
     if not clauses:
         raise NoClausesFound("numbered headings were found but no clause text under them")
     return clauses
+
+
+def _drop_running_headers(texts: list[str], pages: list[int | None]) -> None:
+    """Blank lines repeated on three or more pages (running headers and footers), in place."""
+    pages_by_text: dict[str, set[int]] = {}
+    for text, page in zip(texts, pages):
+        if page is not None and text.strip():
+            pages_by_text.setdefault(normalise_ws(text), set()).add(page)
+    repeated = {text for text, on_pages in pages_by_text.items() if len(on_pages) >= 3}
+    for i, text in enumerate(texts):
+        if normalise_ws(text) in repeated:
+            texts[i] = ""
 
 
 def _first_body_text(node: _Node, texts: list[str]) -> str:

@@ -18,7 +18,7 @@ from ingest.parse import parse_lines
 from ingest.records import Clause
 from ingest.store import ChromaClauseStore, TrustVersion
 
-PARSER_VERSION = "parse.v1"  # bump when parsing changes, so re-ingest re-parses unchanged files
+PARSER_VERSION = "parse.v2"  # bump when parsing changes, so re-ingest re-parses unchanged files
 
 
 @dataclass(frozen=True)

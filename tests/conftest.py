@@ -42,7 +42,8 @@ def _is_loopback(host) -> bool:
     except ValueError:
         return False  # any other host name would need DNS: not local
     mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
+    # 0.0.0.0 / :: as a destination means this host on Linux: it never leaves the machine either.
+    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
 
 
 def _check(family, address) -> None:

@@ -45,15 +45,26 @@ def _pdf_style():
     return ParagraphStyle("body", fontName="Vera", fontSize=10, leading=13)
 
 
-def render_pdf(text: str) -> bytes:
-    """A multi-page PDF with one Paragraph per source line (blank lines become spacing)."""
+def render_pdf(text: str, footer: str | None = None, header: str | None = None) -> bytes:
+    """A multi-page A4 PDF with one Paragraph per source line (blank lines become spacing).
+
+    `footer` / `header` are drawn on every page; "{n}" in them becomes the page number.
+    """
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
     style = _pdf_style()
     flow = [Paragraph(escape(line), style) if line.strip() else Spacer(1, 6) for line in text.split("\n")]
+
+    def decorate(canvas, doc):
+        canvas.setFont("Vera", 9)
+        if footer:
+            canvas.drawCentredString(A4[0] / 2, 30, footer.format(n=doc.page))
+        if header:
+            canvas.drawString(72, A4[1] - 40, header.format(n=doc.page))
+
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4).build(flow)
+    SimpleDocTemplate(buffer, pagesize=A4).build(flow, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
 
 
