@@ -92,6 +92,17 @@ HEADER = """<div class="app-header"><div class="app-title">Staff social media po
 quoted. If in doubt, speak to your Designated Safeguarding Lead or HR.</div></div>"""
 CHAT_PLACEHOLDER = ("**Ask about social media at work.** Choose your trust above, then ask a question in your own "
                     "words. Each answer gives a verdict, a short explanation and the policy clauses it relies on.")
+# After an answer arrives, scroll the chat so the question and the top of its answer (the verdicts) show.
+SHOW_LATEST_JS = """() => { setTimeout(() => {
+  const replies = document.querySelectorAll('#chat .answer, #chat .notice');
+  const last = replies[replies.length - 1];
+  const wrap = last && last.closest('.panel-wrap, .bubble-wrap');
+  if (!wrap) return;
+  const row = last.closest('.message-row');
+  const question = row && row.previousElementSibling;
+  const target = question && question.classList.contains('user-row') ? question : (row || last);
+  wrap.scrollTop += target.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 4;
+}, 120); }"""
 OPEN_ADMIN_NOTE = ("Upload is open because no admin credentials are configured. Set POLICY_ADMIN_USER and "
                    "POLICY_ADMIN_PASSWORD before starting the app to require signing in.")
 
@@ -108,8 +119,9 @@ def build_ui(app: PolicyApp) -> gr.Blocks:
                     trust = gr.Dropdown(app.trust_choices(True), value=ALL, label="Your trust", scale=4,
                                         elem_id="trust-picker", interactive=True)
                     new_chat = gr.Button("New conversation", scale=1, min_width=180, elem_id="new-chat")
-                chatbot = gr.Chatbot(label="Conversation", height=580, layout="panel", elem_id="chat",
-                                     placeholder=CHAT_PLACEHOLDER, feedback_options=None, buttons=[])
+                chatbot = gr.Chatbot(label="Conversation", show_label=False, height=640, layout="panel",
+                                     elem_id="chat", placeholder=CHAT_PLACEHOLDER, feedback_options=None,
+                                     buttons=[], autoscroll=False, resizable=True)
                 with gr.Row(equal_height=True):
                     message = gr.Textbox(show_label=False, placeholder="Type your question and press Enter…",
                                          scale=6, lines=1, max_lines=6, elem_id="question", autofocus=True)
@@ -143,9 +155,11 @@ def build_ui(app: PolicyApp) -> gr.Blocks:
                                      column_widths=["20%", "12%", "9%", "59%"], elem_id="compare-table",
                                      label="Verdict by trust")
                 compare_summary = gr.HTML(elem_id="compare-summary")
-                with gr.Row():
-                    csv_btn = gr.DownloadButton("Download CSV", visible=False, elem_id="download-csv")
-                    md_btn = gr.DownloadButton("Download Markdown", visible=False, elem_id="download-md")
+                with gr.Row(elem_classes="download-row"):
+                    csv_btn = gr.DownloadButton("Download table (CSV)", visible=False, size="md", scale=0,
+                                                min_width=220, elem_id="download-csv")
+                    md_btn = gr.DownloadButton("Download table (Markdown)", visible=False, size="md", scale=0,
+                                               min_width=240, elem_id="download-md")
             # --- policy browser ---
             with gr.Tab("Browse policies", id="browse", elem_id="tab-browse"):
                 with gr.Row(equal_height=True):
@@ -200,8 +214,10 @@ def build_ui(app: PolicyApp) -> gr.Blocks:
 
         # --- events: chat ---
         chat_outputs = [chatbot, chat_state, message, citations, clause_panel, feedback_msg]
-        ask.click(app.ask, [message, trust, chatbot, chat_state], chat_outputs, api_name="ask")
-        message.submit(app.ask, [message, trust, chatbot, chat_state], chat_outputs, api_visibility="private")
+        ask.click(app.ask, [message, trust, chatbot, chat_state], chat_outputs, api_name="ask").then(
+            None, js=SHOW_LATEST_JS)
+        message.submit(app.ask, [message, trust, chatbot, chat_state], chat_outputs, api_visibility="private").then(
+            None, js=SHOW_LATEST_JS)
         citations.change(app.show_clause, [citations], [clause_panel], api_name="show_clause")
         new_chat.click(app.new_chat, None, [chatbot, chat_state, citations, clause_panel, feedback_msg, comment],
                        api_name="new_chat")

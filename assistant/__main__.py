@@ -12,7 +12,7 @@ from ingest.settings import force_offline
 
 force_offline()
 
-from assistant.records import STANCE_BADGES, Answer  # noqa: E402
+from assistant.records import STANCE_BADGES, Answer
 
 
 def render_text(answer: Answer) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
-from assistant.retrieve import RetrievedClause, tokenize
+from assistant.retrieve import RetrievedClause, word_stems
 from assistant.stance import StanceReading, best_sentence, read_stance
 
 
@@ -45,7 +45,7 @@ class Judgement:
 def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
           best_other: float = 0.0) -> Judgement:
     """Read one trust's hits. `best_other` is the top score any trust reached for this question."""
-    query_tokens = set(tokenize([query_text])[0])
+    query_tokens = word_stems(query_text)
     if not hits:
         return Judgement("not_addressed", (), False)
     top = hits[0]

@@ -24,8 +24,7 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_WORDS = set(
-    "the a an and or i my me can to of in on for is it be are do at with about if not from what how who "
-    "should may am we you they this that their our there was have has when where which would could".split()
+    ["the", "a", "an", "and", "or", "i", "my", "me", "can", "to", "of", "in", "on", "for", "is", "it", "be", "are", "do", "at", "with", "about", "if", "not", "from", "what", "how", "who", "should", "may", "am", "we", "you", "they", "this", "that", "their", "our", "there", "was", "have", "has", "when", "where", "which", "would", "could"]
 )
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import bm25s
 import numpy as np
 import snowballstemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from assistant.vocabulary import expand_query, normalise_spelling
 from ingest.records import Clause
 
 _STEMMER = snowballstemmer.stemmer("english")
+_STOPWORDS = frozenset(STOPWORDS_EN)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,16 @@ _STAFF_ASKING = re.compile(r"\b(i|i'm|im|me|my|we|our|us|staff|teachers?|employe
 def tokenize(texts: list[str]) -> list[list[str]]:
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
     return [list(t) for t in tokens]
+
+
+@lru_cache(maxsize=20000)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word.lower())
+
+
+def word_stems(text: str) -> set[str]:
+    """Stems of a text's words (cached per word: the stance reader calls this for every sentence)."""
+    return {stem(w) for w in re.findall(r"\w\w+", text.lower()) if w not in _STOPWORDS}
 
 
 class TrustIndex:

@@ -153,4 +153,4 @@ def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
     return clone
 
 
-__all__ = ["Assistant", "build_assistant", "with_levers", "replace"]
+__all__ = ["Assistant", "build_assistant", "replace", "with_levers"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.retrieve import tokenize
+from assistant.retrieve import stem, word_stems
 
 _MODALS: list[tuple[str, str]] = [
     # order matters: longer, more specific phrases first
@@ -40,8 +40,8 @@ _EXCEPTION = re.compile(
 # A negation inside a directive: "should keep their numbers private and not use their own phones".
 _TRAILING_NEGATION = re.compile(r"\b(and|or|nor) (not|never)\b|\bnot to\b", re.IGNORECASE)
 # Generic words that say nothing about what a question is about.
-_GENERIC = set(tokenize(["staff adults employees school social media networking sites policy academy trust "
-                         "personal use pupils students"])[0])
+_GENERIC = word_stems("staff adults employees school social media networking sites policy academy trust "
+                      "personal use pupils students")
 _INFO_QUESTION = re.compile(
     r"^\s*(what|what's|whats|who|whom|how|when|where|which|why|define|explain|describe|tell me|list|is there|"
     r"does the policy (say|define|cover|mention)|what does)\b",
@@ -92,7 +92,7 @@ def best_sentence(clause_text: str, query_tokens: set[str]) -> str:
     sentences = split_sentences(clause_text) or [clause_text]
     def score(item: tuple[int, str]) -> tuple[int, int, int]:
         index, sentence = item
-        overlap = len(query_tokens & set(tokenize([sentence])[0]))
+        overlap = len(query_tokens & word_stems(sentence))
         return overlap, int(bool(_MODAL_RE.search(sentence))), -index
     return max(enumerate(sentences), key=score)[1]
 
@@ -136,8 +136,7 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str]) -> Stan
 def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_tokens: set[str]):
     distinctive = query_tokens - _GENERIC
     for match in re.finditer(r"[\w'-]+", sentence):
-        stem = tokenize([match.group(0)])[0]
-        if stem and stem[0] in distinctive:
+        if stem(match.group(0)) in distinctive:
             before = [m for m in modals if m[0] <= match.start()]
             if before:
                 return before[-1]

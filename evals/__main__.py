@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from assistant.service import build_assistant
-    from evals.runner import GOLD_PATH, HOLDOUT_PATH, gate, headline, run as run_evals, write_reports
+    from evals.runner import GOLD_PATH, HOLDOUT_PATH, gate, headline, write_reports
+    from evals.runner import run as run_evals
 
     assistant = build_assistant()
     paths = args.gold or [p for p in (GOLD_PATH, HOLDOUT_PATH) if p.exists()]

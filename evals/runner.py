@@ -101,4 +101,4 @@ def gate(results: dict[str, dict[str, ScoreReport]], thresholds_path: Path | Non
     return check_thresholds(results["gold"]["ours"], thresholds) if "gold" in results else []
 
 
-__all__ = ["run", "write_reports", "gate", "headline", "answer_cases", "asdict"]
+__all__ = ["answer_cases", "asdict", "gate", "headline", "run", "write_reports"]

@@ -12,7 +12,7 @@ from ingest.settings import Settings, force_offline
 
 force_offline()
 
-from ingest.errors import IngestError  # noqa: E402
+from ingest.errors import IngestError
 
 
 def _open(settings: Settings):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ingest.errors import UnreadableDocument, UnsupportedFormat
 from ingest.parse import Line

@@ -7,9 +7,9 @@ document leaves the index exactly as it was.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ingest.corpus import CORPUS_DIR, load_trusts
 from ingest.errors import IngestError

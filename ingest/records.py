@@ -28,7 +28,7 @@ class Clause:
         return meta
 
     @classmethod
-    def from_metadata(cls, meta: dict, text: str) -> "Clause":
+    def from_metadata(cls, meta: dict, text: str) -> Clause:
         page = meta.get("page", -1)
         return cls(
             trust=meta["trust"],

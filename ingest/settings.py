@@ -43,7 +43,7 @@ class Settings:
         return self.data_dir / "chroma"
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         env = os.environ
         values = {
             "data_dir": Path(env.get("POLICY_DATA_DIR", "data")),

@@ -151,7 +151,7 @@ class PolicyApp:
         md_path = csv_path.with_suffix(".md")
         md_path.write_text(render.rows_to_markdown(answer.question, rows, summary), encoding="utf-8")
         summary_html = notice + f'<p class="summary"><strong>Summary:</strong> {escape(summary)}</p>'
-        return (rows, summary_html, gr.update(value=str(csv_path), visible=True),
+        return (render.comparison_frame(rows), summary_html, gr.update(value=str(csv_path), visible=True),
                 gr.update(value=str(md_path), visible=True))
 
     # --- policy browser ---

@@ -39,11 +39,13 @@ def _citation(citation, clause_text: str | None) -> str:
     label = "Nearest principle" if citation.nearest else "Clause"
     title = f'<span class="clause-section">{escape(citation.section_title)}</span>' if citation.section_title else ""
     body = escape(clause_text or citation.quote)
+    section = escape(citation.section_title)
     return (
         f'<details class="citation" data-clause="{escape(citation.clause)}">'
         f'<summary><span class="cite-label">{label}</span> <span class="clause-id">{escape(citation.clause)}</span>'
         f"{title}</summary>"
-        f'<blockquote class="clause-text">{body}</blockquote></details>'
+        f'<blockquote class="clause-text"><span class="clause-section in-body">{section}</span>{body}</blockquote>'
+        "</details>"
     )
 
 
@@ -155,6 +157,12 @@ def clause_list(clauses, query: str = "") -> str:
 # --- HR comparison ---
 
 COMPARISON_HEADERS = ["Trust", "Verdict", "Clause", "Key sentence"]
+# (background, text) per stance: the same colours as the badges in style.css
+STANCE_COLOURS = {
+    "prohibited": ("#fee2e2", "#991b1b"), "conditional": ("#ffedd5", "#9a3412"), "caution": ("#fef9c3", "#854d0e"),
+    "permitted": ("#dcfce7", "#166534"), "required": ("#dbeafe", "#1e40af"),
+    "informational": ("#ede9fe", "#5b21b6"), "not_addressed": ("#f1f5f9", "#334155"),
+}
 
 
 def comparison_rows(answer, trust_names: dict[str, str]) -> list[list[str]]:
@@ -168,6 +176,19 @@ def comparison_rows(answer, trust_names: dict[str, str]) -> list[list[str]]:
         rows.append([trust_names.get(a.trust, a.trust_name), stance_label(a.stance),
                      first.clause if first else "—", first.quote if first else "—"])
     return rows
+
+
+def comparison_frame(rows: list[list[str]]):
+    """The comparison table for gr.Dataframe, its Verdict cells coloured like the badges."""
+    import pandas as pd
+
+    by_label = {stance_label(stance): colours for stance, colours in STANCE_COLOURS.items()}
+
+    def paint(value: str) -> str:
+        background, text = by_label.get(value, ("", ""))
+        return f"background-color: {background}; color: {text}; font-weight: 600" if background else ""
+
+    return pd.DataFrame(rows, columns=COMPARISON_HEADERS).style.map(paint, subset=["Verdict"])
 
 
 def comparison_summary(answer) -> str:

@@ -23,10 +23,8 @@ def matches(cid, gold):
     return any(cid == g or cid.startswith(g + ".") for g in gold)
 
 
-def score(model, clauses, path):
+def score(model, clauses, vecs, path):
     cases = yaml.safe_load(open(path))
-    vecs = {t: model.encode([f"{c['section_title']}: {c['text']}" for c in cs], normalize_embeddings=True)
-            for t, cs in clauses.items()}
     h1 = h3 = n = 0
     for case in cases:
         q = " ".join([*(case.get("history") or []), case["question"]])
@@ -52,21 +50,22 @@ def main():
         model = SentenceTransformer(path, device="cpu", local_files_only=True)
         load = time.perf_counter() - t0
         model.encode(["warm up"])
-        batch = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            model.encode(texts, batch_size=32)
-            batch.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        flat = model.encode(texts, batch_size=32, normalize_embeddings=True)
+        batch = [time.perf_counter() - t0]
+        vecs, i = {}, 0
+        for t, cs in clauses.items():
+            vecs[t], i = flat[i:i + len(cs)], i + len(cs)
         single = []
         for _ in range(20):
             t0 = time.perf_counter()
             model.encode(["Can I accept a friend request from a parent on Facebook?"])
             single.append(time.perf_counter() - t0)
-        res = {"model": name, "dim": model.get_sentence_embedding_dimension(), "load_s": round(load, 2),
-               "batch_234_s_median_of_3": round(statistics.median(batch), 2),
+        res = {"model": name, "dim": model.get_embedding_dimension(), "load_s": round(load, 2),
+               "batch_234_s": round(statistics.median(batch), 2),
                "query_ms_median_of_20": round(1000 * statistics.median(single), 1)}
         for split in ("gold", "holdout"):
-            n, h1, h3 = score(model, clauses, EVALS / f"{split}.yaml")
+            n, h1, h3 = score(model, clauses, vecs, EVALS / f"{split}.yaml")
             res[split] = {"pairs": n, "hit@1": round(h1, 3), "hit@3": round(h3, 3)}
         print(json.dumps(res), flush=True)
 
