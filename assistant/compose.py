@@ -85,7 +85,8 @@ def compose_answer(trust: str, trust_name: str, judgement: Judgement) -> TrustAn
     else:
         text = f"{trust_name}, clause {first.clause}: “{first.quote}”"
     if len(citations) > 1:
-        text += " See also clause" + ("s " if len(citations) > 2 else " ") + ", ".join(c.clause for c in citations[1:]) + "."
+        others = [c.clause for c in citations[1:]]
+        text += f" See also clause{'s' if len(others) > 1 else ''} {', '.join(others)}."
     return TrustAnswer(trust, trust_name, judgement.stance, text, citations, judgement.readings[0][0].score)
 
 

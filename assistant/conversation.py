@@ -23,8 +23,9 @@ _FOLLOW_UP = re.compile(
     r"the same|that rule|ones who|ones that|it)\b",
     re.IGNORECASE,
 )
-_ENGLISH_WORDS = set(
-    ["the", "a", "an", "and", "or", "i", "my", "me", "can", "to", "of", "in", "on", "for", "is", "it", "be", "are", "do", "at", "with", "about", "if", "not", "from", "what", "how", "who", "should", "may", "am", "we", "you", "they", "this", "that", "their", "our", "there", "was", "have", "has", "when", "where", "which", "would", "could"]
+_ENGLISH_WORDS = frozenset(
+    "the a an and or i my me can to of in on for is it be are do at with about if not from what how who "
+    "should may am we you they this that their our there was have has when where which would could".split()
 )
 
 

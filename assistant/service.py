@@ -100,7 +100,8 @@ class Assistant:
             targets = list(named) or list(self.trusts)
         notice = ""
         if chosen and named and chosen not in named and not read.comparison:
-            notice = f"You asked about {', '.join(self.trusts[t].short_name for t in named)}, so this answer is for that."
+            asked = ", ".join(self.trusts[t].short_name for t in named)
+            notice = f"You asked about {asked}, so this answer is for that."
         query_text = self.retriever.query_text(read.retrieval_text)
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
         # Every trust is scored, even when one is asked about: how well the others match tells whether

@@ -51,13 +51,16 @@ def main() -> int:
                 assistant.ask(question, trust=trust)
                 timings.append((time.perf_counter() - t0) * 1000)
         results[label] = {"n": len(timings), "p50_ms": round(percentile(timings, 50), 1),
-                          "p95_ms": round(percentile(timings, 95), 1), "mean_ms": round(statistics.mean(timings), 1)}
+                          "p95_ms": round(percentile(timings, 95), 1),
+                          "mean_ms": round(statistics.mean(timings), 1)}
     table = ["| scope | n | p50 (ms) | p95 (ms) | mean (ms) |", "|---|---|---|---|---|"]
     table += [f"| {k} | {v['n']} | {v['p50_ms']} | {v['p95_ms']} | {v['mean_ms']} |" for k, v in results.items()]
-    text = "\n".join(table) + f"\n\nAssistant build (model load, index open): {build_s:.1f} s. Target: p50 <= 150 ms for all five.\n"
+    text = "\n".join(table) + (f"\n\nAssistant build (model load, index open): {build_s:.1f} s. "
+                                "Target: p50 <= 150 ms for all five.\n")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_latency.md").write_text("# Answer latency\n\n" + text, encoding="utf-8")
-    (args.out / "bench_latency.json").write_text(json.dumps({"build_s": build_s, **results}, indent=1), encoding="utf-8")
+    payload = json.dumps({"build_s": build_s, **results}, indent=1)
+    (args.out / "bench_latency.json").write_text(payload, encoding="utf-8")
     print(text)
     return 0
 
