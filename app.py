@@ -159,7 +159,7 @@ def build_ui(app: PolicyApp) -> gr.Blocks:
                     csv_btn = gr.DownloadButton("Download table (CSV)", visible=False, size="md", scale=0,
                                                 min_width=220, elem_id="download-csv")
                     md_btn = gr.DownloadButton("Download table (Markdown)", visible=False, size="md", scale=0,
-                                               min_width=240, elem_id="download-md")
+                                               min_width=290, elem_id="download-md")
             # --- policy browser ---
             with gr.Tab("Browse policies", id="browse", elem_id="tab-browse"):
                 with gr.Row(equal_height=True):
@@ -180,8 +180,8 @@ def build_ui(app: PolicyApp) -> gr.Blocks:
                     with gr.Row():
                         user = gr.Textbox(label="User name", elem_id="admin-user")
                         password = gr.Textbox(label="Password", type="password", elem_id="admin-password")
-                    sign_in = gr.Button("Sign in", variant="primary", elem_id="sign-in")
-                login_msg = gr.HTML()
+                    sign_in = gr.Button("Sign in", variant="primary", elem_id="sign-in", scale=0, min_width=160)
+                    login_msg = gr.HTML()
                 if not app.admin.required:
                     gr.HTML(render.notice_html(OPEN_ADMIN_NOTE, "info"), elem_id="admin-open-note")
                 with gr.Column(visible=not app.admin.required, elem_id="admin-panel") as admin_panel:
@@ -207,8 +207,9 @@ def build_ui(app: PolicyApp) -> gr.Blocks:
                                            elem_id="preview-table", max_height=420)
                     gr.Markdown("### Staff feedback\nThumbs up/down and comments on answers, for HR review.")
                     with gr.Row():
-                        export = gr.Button("Export feedback (CSV)", elem_id="export-feedback", scale=1)
-                        export_file = gr.File(label="Feedback export", visible=False, scale=2)
+                        export = gr.Button("Export feedback (CSV)", elem_id="export-feedback", scale=0,
+                                           min_width=240)
+                        export_file = gr.File(label="Feedback export", visible=False, scale=1)
                     export_msg = gr.HTML()
                     sign_out = gr.Button("Sign out", size="sm", visible=app.admin.required)
 
@@ -259,7 +260,9 @@ def theme() -> gr.themes.Base:
     # System fonts only: the default Google font would make every browser fetch it from the internet.
     system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=system,
-                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
+        button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
+        button_primary_text_color="white", button_primary_text_color_hover="white")
 
 
 def main(argv: list[str] | None = None, loader: AssistantLoader | None = None) -> None:

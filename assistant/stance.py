@@ -25,7 +25,7 @@ _MODALS: list[tuple[str, str]] = [
                    r"no circumstances|never|do not|does not|not be|prohibited|forbidden|will be treated as|"
                    r"breach of this policy"),
     ("permitted", r"are encouraged|is encouraged|encouraged to|are permitted|is permitted|are allowed|is allowed|"
-                  r"is acceptable|are free to|\bmay\b(?! not| lead| result| be| also| have| take)|\bcan\b(?! be)"),
+                  r"is acceptable|are free to|(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
     ("required", r"must|should|are required|is required|needs? to|has to|have to|are expected|is expected|"
                  r"is the expectation|will"),
 ]

@@ -13,6 +13,7 @@ from evals.score import ScoreReport, check_thresholds, load_thresholds, render_m
 EVALS_DIR = Path(__file__).resolve().parent
 GOLD_PATH = EVALS_DIR / "gold.yaml"
 HOLDOUT_PATH = EVALS_DIR / "holdout.yaml"
+TARGETS_PATH = EVALS_DIR / "targets.yaml"
 
 
 def answer_cases(assistant, cases: list[GoldCase]) -> dict[str, dict]:
@@ -62,6 +63,11 @@ def write_reports(results: dict[str, dict[str, ScoreReport]], out_dir: Path, fai
         parts += ["**Gate: FAILED**", "", *[f"- {f}" for f in failures], ""]
     else:
         parts += ["**Gate: passed** (thresholds in evals/thresholds.yaml)", ""]
+    if "gold" in results and TARGETS_PATH.exists():
+        unmet = check_thresholds(results["gold"]["ours"], load_thresholds(TARGETS_PATH))
+        parts += ["## Product targets (evals/targets.yaml) on the gold set", ""]
+        parts += [f"- not met: {m}" for m in unmet] or ["- all met"]
+        parts += [""]
     for name, reports in results.items():
         body = render_markdown(reports).replace("# Eval score", f"# {name}", 1)
         parts += [body.replace("\n## ", "\n### ").replace(f"\n# {name}", f"\n## {name}"), ""]

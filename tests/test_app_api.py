@@ -227,7 +227,7 @@ def test_admin_sign_in_then_commit_a_new_trust(pytestconfig, tmp_path):
     message, index, *_pickers = client.predict(handle_file(str(policy)), "oakfield", "Oakfield Academy Trust",
                                                api_name="/admin_commit")
     assert "Indexed 6 clauses for oakfield" in message
-    assert ["oakfield", "Oakfield Academy Trust"] == index["data"][-1][:2]
+    assert index["data"][-1][:2] == ["oakfield", "Oakfield Academy Trust"]
     chat, _, _ = ask(client, "Can I accept a friend request from a parent?", trust="oakfield")
     assert 'class="clause-id">2.2<' in message_text(chat[-1])
 

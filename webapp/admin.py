@@ -61,7 +61,8 @@ def read_upload(path: str | os.PathLike | None) -> Upload:
             raise UploadProblem(f"“{name}” is {size / 1024 / 1024:.1f} MB; the limit is 5 MB.")
         data = file.read_bytes()
     except OSError as exc:
-        raise UploadProblem(f"The uploaded file could not be read ({exc.strerror or exc}). Please upload it again.")
+        raise UploadProblem(f"The uploaded file could not be read ({exc.strerror or exc}). Please upload it "
+                            "again.") from exc
     if not data:
         raise UploadProblem(f"“{name}” is empty.")
     return Upload(data, name, hashlib.sha256(data).hexdigest())

@@ -113,9 +113,10 @@ def empty_panel(message: str) -> str:
 
 
 def trust_meta(info, clause_count: int) -> str:
-    rows = [("Trust", info.name), ("Policy", info.title), ("Version", info.version), ("Approved", info.approved),
-            ("Review", info.review), ("Source file", info.source), ("Clauses", str(clause_count))]
-    cells = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows if v)
+    rows = [("Policy", info.title), ("Version", info.version), ("Approved", info.approved), ("Review", info.review),
+            ("Source file", info.source), ("Clauses", str(clause_count))]
+    cells = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" if v else
+                    f'<dt>{escape(k)}</dt><dd class="not-stated">not stated in the policy</dd>' for k, v in rows)
     return f'<div class="trust-meta"><h3>{escape(info.name)}</h3><dl>{cells}</dl></div>'
 
 
