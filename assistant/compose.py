@@ -18,7 +18,7 @@ class Thresholds:
     """Relevance below which a policy is judged not to address the question (calibrated on the gold set)."""
 
     min_score: float = 0.35  # fused score of the best clause
-    max_gap: float = 0.25  # a trust far below the best-matching trust lacks the topic
+    max_gap: float = 0.20  # a trust far below the best-matching trust lacks the topic
     related_margin: float = 0.12  # further clauses cited when within this of the top score
     max_citations: int = 3
 

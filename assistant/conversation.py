@@ -17,12 +17,14 @@ _COMPARISON = re.compile(
     r"(the )?trusts (say|handle|treat|approach)|consistent|inconsistent)\b",
     re.IGNORECASE,
 )
-_FOLLOW_UP = re.compile(
+_FOLLOW_UP_START = re.compile(
     r"^\s*(and|but|also|what about|how about|what if|same|so|then|ok so|okay so|what of|is that|does that|"
-    r"and if|or|plus|even if|even though)\b|\b(they|them|those|these|that one|this one|same question|"
-    r"the same|that rule|ones who|ones that|it)\b",
+    r"and if|or|plus|even if|even though|in that case)\b|\b(same question|the same|that rule|ones who|ones that|"
+    r"that one|this one)\b",
     re.IGNORECASE,
 )
+# Pronouns point back only in a short question that has little subject of its own.
+_PRONOUN = re.compile(r"\b(they|them|those|these|it|this|that)\b", re.IGNORECASE)
 _ENGLISH_WORDS = frozenset(
     "the a an and or i my me can to of in on for is it be are do at with about if not from what how who "
     "should may am we you they this that their our there was have has when where which would could".split()
@@ -55,12 +57,14 @@ def clean_question(question: str) -> str:
             f"That message is {len(text):,} characters; please keep questions under {MAX_QUESTION_CHARS:,} "
             "characters (paste just the part you want answered)."
         )
-    if not re.search(r"[A-Za-z]{2,}", text):
-        raise InputProblem("I couldn't find a question in that message; please ask in words.")
     words = re.findall(r"[^\W\d_]+", text.lower())
+    if not words:
+        raise InputProblem("I couldn't find a question in that message; please ask in words.")
     latin = [w for w in words if re.fullmatch(r"[a-z'’-]+", w)]
     english = [w for w in words if w in _ENGLISH_WORDS]
-    if words and (len(latin) < 0.5 * len(words) or (len(words) >= 4 and not english)):
+    # English prose is roughly a third function words; other languages (even in Latin script) rarely
+    # share more than the odd "do" or "a".
+    if len(latin) < 0.5 * len(words) or (len(words) >= 4 and len(english) < max(1, 0.15 * len(words))):
         raise InputProblem("I can only answer questions in English at the moment; please ask in English.")
     return text
 
@@ -89,7 +93,13 @@ def trusts_named(text: str, trusts: dict[str, TrustInfo]) -> tuple[str, ...]:
 
 
 def is_follow_up(text: str) -> bool:
-    return bool(_FOLLOW_UP.search(text)) and len(text.split()) <= 25
+    words = text.split()
+    if len(words) > 25:
+        return False
+    if _FOLLOW_UP_START.search(text):
+        return True
+    content = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _ENGLISH_WORDS and len(w) > 3]
+    return bool(_PRONOUN.search(text)) and len(words) <= 10 and len(content) <= 3
 
 
 def read_question(question: str, history: tuple[str, ...] | list[str], trusts: dict[str, TrustInfo]) -> ReadQuestion:

@@ -76,10 +76,10 @@ class LLMGenerator:
         try:
             reply = self.chat_model.invoke(self._prompt(question, trust_name, judgement))
             payload = _parse_json(getattr(reply, "content", str(reply)))
-        except Exception as exc:  # any failure of the model or endpoint: answer without it
+            return validate_llm_answer(payload, trust, trust_name, judgement, baseline)
+        except Exception as exc:  # any failure of the model, the endpoint or its output: answer without it
             log.warning("LLM generator failed for %s (%s); using the extractive answer", trust, exc)
             return baseline
-        return validate_llm_answer(payload, trust, trust_name, judgement, baseline)
 
 
 def _parse_json(content: str) -> dict:
@@ -94,7 +94,10 @@ def validate_llm_answer(payload: dict, trust: str, trust_name: str, judgement: J
     """Keep only what the retrieved clauses support; fall back to the composer where the model strays."""
     retrieved = {hit.clause.id: (hit.clause, reading) for hit, reading in judgement.readings}
     citations: list[Citation] = []
-    for item in payload.get("citations") or []:
+    if not isinstance(payload, dict):
+        raise ValueError("the reply is not a JSON object")
+    raw_citations = payload.get("citations")
+    for item in raw_citations if isinstance(raw_citations, list) else []:
         if not isinstance(item, dict):
             continue
         clause_id = str(item.get("clause", "")).strip()

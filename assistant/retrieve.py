@@ -30,7 +30,8 @@ class RetrievalLevers:
     vocabulary: bool = True
     titles: bool = True  # section titles in the lexical index
     audience: bool = True  # down-weight clauses that govern pupils or the organisation, not staff
-    dense_weight: float = 0.55
+    parties: bool = True  # match who the question is about (parents, former pupils, colleagues, family)
+    dense_weight: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,38 @@ def clause_audience(clause: Clause) -> str:
     return "staff"
 
 
+# Third parties a question or a clause is about (pupils are everywhere, so they are not one of them).
+# A clause about parents is not the answer to a question about colleagues, and the reverse.
+_PARTIES = {
+    "parent": (r"\b(mum|mums|mom|mother|dad|dads|father|parents?|carers?|guardians?)\b", r"\b(parents?|carers?)\b"),
+    "former": (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|alumni|leavers?|(has|have|had) left|"
+               r"who left|left (the )?school|no longer (at|a pupil|a student)|used to teach)\b",
+               r"\b(former (pupils?|students?)|ex-(pupils?|students?))\b"),
+    "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff)\b", r"\b(colleagues?|co-?workers?)\b"),
+    "family": (r"\b(niece|nephew|cousin|relatives?|related|siblings?|brother|sister|family member|"
+               r"my (own )?(son|daughter|child|kid|grandchild))\b", r"(family member|adult['’]s family|family relationship)"),
+}
+_QUESTION_PARTY = {name: re.compile(q, re.IGNORECASE) for name, (q, _) in _PARTIES.items()}
+_CLAUSE_PARTY = {name: re.compile(c, re.IGNORECASE) for name, (_, c) in _PARTIES.items()}
+
+
+def question_parties(text: str) -> frozenset[str]:
+    return frozenset(name for name, pattern in _QUESTION_PARTY.items() if pattern.search(text))
+
+
+def clause_parties(clause: Clause) -> frozenset[str]:
+    return frozenset(name for name, pattern in _CLAUSE_PARTY.items() if pattern.search(clause.text))
+
+
+def party_weight(asked: frozenset[str], covered: frozenset[str]) -> float:
+    weight = 1.0
+    for _ in asked - covered:
+        weight *= 0.88  # the clause does not mention someone the question is about
+    if asked and (covered - asked) and not (covered & asked):
+        weight *= 0.92  # the clause is about someone else entirely
+    return weight
+
+
 # Multipliers for a staff member's "can I / should I" question.
 _AUDIENCE_WEIGHT = {"staff": 1.0, "background": 0.8, "organisation": 0.8, "pupils": 0.6}
 _STAFF_ASKING = re.compile(r"\b(i|i'm|im|me|my|we|our|us|staff|teachers?|employees?|adults?|tas?)\b", re.IGNORECASE)
@@ -101,6 +134,7 @@ class TrustIndex:
         self.by_id = {c.id: c for c in clauses}
         self.matrix = np.array([vectors[c.id] for c in clauses], dtype=np.float32)
         self.audiences = [clause_audience(c) for c in clauses]
+        self.parties = [clause_parties(c) for c in clauses]
         lexical_texts = [f"{c.section_title} {c.text}" if titles else c.text for c in clauses]
         self._bm25 = bm25s.BM25()
         self._bm25.index(bm25s.tokenize(lexical_texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
@@ -133,18 +167,21 @@ class Retriever:
         question = normalise_spelling(question)
         return expand_query(question) if self.levers.vocabulary else question
 
-    def retrieve(self, question: str, trusts: list[str], k: int = 5,
-                 query_vector: np.ndarray | None = None) -> dict[str, list[RetrievedClause]]:
+    def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
+                 latest_turn: str = "") -> dict[str, list[RetrievedClause]]:
+        """Rank each trust's clauses. `latest_turn` is the newest message of a follow-up: the people it
+        names replace those of the question it follows ("and ones who have left?")."""
         text = self.query_text(question)
         if query_vector is None:
             query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         query_tokens = tokenize([text])[0]
         staff_question = bool(_STAFF_ASKING.search(question))
-        return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, k)
+        asked = question_parties(latest_turn) or question_parties(question) if self.levers.parties else frozenset()
+        return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, asked, k)
                 for trust in trusts}
 
     def _rank(self, index: TrustIndex, query_vector: np.ndarray, query_tokens: list[str],
-              staff_question: bool, k: int) -> list[RetrievedClause]:
+              staff_question: bool, asked: frozenset[str], k: int) -> list[RetrievedClause]:
         dense = index.matrix @ query_vector
         if self.levers.bm25:
             raw = index.lexical_scores(query_tokens)
@@ -158,6 +195,8 @@ class Retriever:
             fused = dense.copy()
         if self.levers.audience and staff_question:
             fused = fused * np.array([_AUDIENCE_WEIGHT[a] for a in index.audiences], dtype=np.float32)
+        if asked:
+            fused = fused * np.array([party_weight(asked, p) for p in index.parties], dtype=np.float32)
         order = np.argsort(-fused, kind="stable")[:k]
         return [
             RetrievedClause(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical[i]),

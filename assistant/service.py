@@ -106,12 +106,13 @@ class Assistant:
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
-        hits_by_trust = self.retriever.retrieve(read.retrieval_text, list(self.trusts), k=6, query_vector=vector)
+        hits_by_trust = self.retriever.retrieve(read.retrieval_text, list(self.trusts), k=6, query_vector=vector,
+                                                latest_turn=read.text if read.follow_up else "")
         best_score = max((hits[0].score for hits in hits_by_trust.values() if hits), default=0.0)
         answers = []
         for trust_id in targets:
             info = self.trusts[trust_id]
-            judgement = judge(read.text, query_text, hits_by_trust[trust_id], self.thresholds, best_score)
+            judgement = judge(read.retrieval_text, query_text, hits_by_trust[trust_id], self.thresholds, best_score)
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:

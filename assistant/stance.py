@@ -111,6 +111,13 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str]) -> Stan
     if question_kind(question) == "informational":
         return StanceReading("informational", sentence, "")
     modals = _modal_matches(sentence)
+    if not modals and _EXCEPTION.search(sentence):
+        # The quote is the exception itself ("The only exception ... family member"): the rule it
+        # qualifies sits in the sentence before it.
+        sentences = split_sentences(clause_text)
+        index = sentences.index(sentence) if sentence in sentences else 0
+        if index > 0 and any(kind == "prohibited" for _, kind, _ in _modal_matches(sentences[index - 1])):
+            return StanceReading("conditional", f"{sentences[index - 1]} {sentence}", "exception")
     negation = _TRAILING_NEGATION.search(sentence)
     if negation:
         modals.append((negation.start(), "prohibited", negation.group(0)))
@@ -128,7 +135,7 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str]) -> Stan
         chosen = _nearest_modal(sentence, [m for m in modals if m[1] in ("prohibited", "caution")], query_tokens) \
             or chosen
     _, kind, phrase = chosen
-    if kind == "prohibited" and _EXCEPTION.search(_with_next_sentence(clause_text, sentence)):
+    if kind == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
         kind = "conditional"
     return StanceReading(kind, sentence, phrase)
 
@@ -143,10 +150,13 @@ def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_toke
     return None
 
 
-def _with_next_sentence(clause_text: str, sentence: str) -> str:
-    """The sentence and the one after it: exceptions often follow the rule ("The only exception ...")."""
+def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str]) -> bool:
+    """An exception in the rule's own sentence ("unless ... permission") always qualifies it; one in the
+    next sentence ("The only exception ... family member") only when the question is about its condition."""
+    if _EXCEPTION.search(sentence):
+        return True
     sentences = split_sentences(clause_text)
-    if sentence in sentences:
-        index = sentences.index(sentence)
-        return " ".join(sentences[index:index + 2])
-    return sentence
+    if sentence not in sentences:
+        return False
+    following = sentences[sentences.index(sentence) + 1:sentences.index(sentence) + 2]
+    return any(_EXCEPTION.search(s) and (word_stems(s) - _GENERIC) & query_tokens for s in following)

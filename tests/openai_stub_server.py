@@ -16,6 +16,7 @@ is shut down when the fixture ends.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -38,7 +39,7 @@ class StubError:
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     body: dict = field(default_factory=dict)
 
     @property
@@ -92,6 +93,11 @@ class OpenAIStubServer(ThreadingHTTPServer):
         with self._lock:
             self.requests.append(request)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up (e.g. after its timeout) is expected here; report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def start(self) -> OpenAIStubServer:
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="openai-stub", daemon=True)
@@ -103,6 +109,10 @@ class OpenAIStubServer(ThreadingHTTPServer):
         self.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def _headers(handler: BaseHTTPRequestHandler) -> dict[str, str]:
+    return {name.lower(): value for name, value in handler.headers.items()}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -130,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
         return parsed if isinstance(parsed, dict) else {"_json": parsed}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.server.record(RecordedRequest("GET", self.path, dict(self.headers)))
+        self.server.record(RecordedRequest("GET", self.path, _headers(self)))
         if self.path.rstrip("/").endswith("/v1/models"):
             self._send_json(200, {"object": "list", "data": [
                 {"id": name, "object": "model", "created": 0, "owned_by": "stub"} for name in self.server.models]})
@@ -139,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = self._read_body()
-        self.server.record(RecordedRequest("POST", self.path, dict(self.headers), body))
+        self.server.record(RecordedRequest("POST", self.path, _headers(self), body))
         if not self.path.rstrip("/").endswith("/v1/chat/completions"):
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return

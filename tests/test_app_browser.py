@@ -4,10 +4,13 @@ policy browser and admin. Screenshots go to screenshots/ for a human to look at.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from app_server import shared_app, stop_all
+
+from assistant.records import STANCE_BADGES
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -15,6 +18,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 QUESTION = "A parent sent me a friend request on Facebook, can I accept it?"
 WAIT_MS = 60_000
+BADGES = "^(" + "|".join(re.escape(label) for label in STANCE_BADGES.values()) + ")$"
 POLICY = """Oakfield Academy Trust Social Media Policy
 
 1. Introduction
@@ -89,7 +93,7 @@ def test_staff_chat_single_trust_and_citation(page):
     ask(page, QUESTION)
     reply = last_reply(page)
     expect(reply.locator(".trust-card")).to_have_count(1)
-    expect(reply.locator(".trust-card .badge")).to_have_text("Be careful", ignore_case=True)
+    expect(reply.locator(".trust-card .badge")).to_have_text(re.compile(BADGES, re.IGNORECASE))
     expect(reply.locator(".trust-card .clause-id").first).to_have_text("6.11")
     # The citation inside the card expands to the clause text...
     reply.locator(".citation summary").first.click()

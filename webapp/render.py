@@ -16,6 +16,11 @@ from assistant.records import STANCE_BADGES
 CITATION_SEPARATOR = "|"
 
 
+def with_bullets(escaped: str) -> str:
+    """Clause text keeps its bullets inline ("… apply:- • social media - …"); start each bullet on a new line."""
+    return re.sub(r"\s*•\s*", "<br>• ", escaped).removeprefix("<br>")
+
+
 def badge(stance: str) -> str:
     label = STANCE_BADGES.get(stance, stance.replace("_", " ").capitalize())
     return f'<span class="badge badge-{escape(stance)}">{escape(label)}</span>'
@@ -38,7 +43,7 @@ def strip_prefix(text: str, short_name: str) -> str:
 def _citation(citation, clause_text: str | None) -> str:
     label = "Nearest principle" if citation.nearest else "Clause"
     title = f'<span class="clause-section">{escape(citation.section_title)}</span>' if citation.section_title else ""
-    body = escape(clause_text or citation.quote)
+    body = with_bullets(escape(clause_text or citation.quote))
     section = escape(citation.section_title)
     return (
         f'<details class="citation" data-clause="{escape(citation.clause)}">'
@@ -100,7 +105,7 @@ def clause_panel(clause, trust_name: str) -> str:
         f'<div class="clause-panel-head"><span class="clause-id big">{escape(clause.id)}</span>'
         f'<span class="clause-panel-trust">{escape(trust_name)}</span></div>'
         f'<div class="clause-section">{escape(clause.section_title or "")}</div>'
-        f'<p class="clause-full">{escape(clause.text)}</p>'
+        f'<p class="clause-full">{with_bullets(escape(clause.text))}</p>'
         f'<div class="clause-source">Source: {escape(clause.source)}{escape(page)}</div></div>'
     )
 
@@ -116,7 +121,7 @@ def trust_meta(info, clause_count: int) -> str:
     rows = [("Policy", info.title), ("Version", info.version), ("Approved", info.approved), ("Review", info.review),
             ("Source file", info.source), ("Clauses", str(clause_count))]
     cells = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" if v else
-                    f'<dt>{escape(k)}</dt><dd class="not-stated">not stated in the policy</dd>' for k, v in rows)
+                    f'<dt>{escape(k)}</dt><dd class="not-stated">not stated</dd>' for k, v in rows)
     return f'<div class="trust-meta"><h3>{escape(info.name)}</h3><dl>{cells}</dl></div>'
 
 
@@ -149,7 +154,7 @@ def clause_list(clauses, query: str = "") -> str:
         parts.append(
             f'<div class="clause-row" id="clause-{escape(c.trust)}-{escape(c.id)}">'
             f'<span class="clause-id">{escape(c.id)}</span>'
-            f'<p class="clause-body">{_highlight(c.text, query)}</p></div>'
+            f'<p class="clause-body">{with_bullets(_highlight(c.text, query))}</p></div>'
         )
     count = f"{len(shown)} of {len(clauses)} clauses" + (f" matching “{escape(query)}”" if query else "")
     return f'<div class="clause-list"><div class="clause-count">{count}</div>{"".join(parts)}</div>'
