@@ -18,7 +18,8 @@ class Thresholds:
     """Relevance below which a policy is judged not to address the question (calibrated on the gold set)."""
 
     min_score: float = 0.35  # fused score of the best clause
-    max_gap: float = 0.20  # a trust far below the best-matching trust lacks the topic
+    max_gap: float = 0.15  # a trust far below the best-matching trust lacks the topic...
+    confident_score: float = 0.55  # ...unless its own best clause is a strong match regardless
     related_margin: float = 0.12  # further clauses cited when within this of the top score
     max_citations: int = 3
 
@@ -49,7 +50,8 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     if not hits:
         return Judgement("not_addressed", (), False)
     top = hits[0]
-    addressed = top.score >= thresholds.min_score and top.score >= best_other - thresholds.max_gap
+    addressed = top.score >= thresholds.min_score and (
+        top.score >= best_other - thresholds.max_gap or top.score >= thresholds.confident_score)
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
     readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens)) for hit in chosen)

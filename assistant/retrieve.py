@@ -73,27 +73,45 @@ def clause_audience(clause: Clause) -> str:
     return "staff"
 
 
-# Third parties a question or a clause is about (pupils are everywhere, so they are not one of them).
-# A clause about parents is not the answer to a question about colleagues, and the reverse.
+# The people a question or a clause is about. A clause about parents is not the answer to a question
+# about colleagues, and the reverse. "Parents of pupils" is about parents, not pupils.
 _PARTIES = {
-    "parent": (r"\b(mum|mums|mom|mother|dad|dads|father|parents?|carers?|guardians?)\b", r"\b(parents?|carers?)\b"),
+    "pupil": (r"\b(pupils?|students?|kids?|child|children|learners?|year \d+s?|sixth.?formers?|teens?|"
+              r"teenagers?|boy|girl)\b", r"\b(pupils?|students?|child|children)\b"),
+    "parent": (r"\b(mum|mums|mom|mother|dad|dads|father|parents?|carers?|guardians?)\b",
+               r"\b(parents?|carers?)\b"),
     "former": (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|alumni|leavers?|(has|have|had) left|"
                r"who left|left (the )?school|no longer (at|a pupil|a student)|used to teach)\b",
                r"\b(former (pupils?|students?)|ex-(pupils?|students?))\b"),
-    "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff)\b", r"\b(colleagues?|co-?workers?)\b"),
+    "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff)\b",
+                  r"\b(colleagues?|co-?workers?)\b"),
     "family": (r"\b(niece|nephew|cousin|relatives?|related|siblings?|brother|sister|family member|"
-               r"my (own )?(son|daughter|child|kid|grandchild))\b", r"(family member|adult['’]s family|family relationship)"),
+               r"my (own )?(son|daughter|child|kid|grandchild))\b",
+               r"(family member|adult['’]s family|family relationship)"),
 }
 _QUESTION_PARTY = {name: re.compile(q, re.IGNORECASE) for name, (q, _) in _PARTIES.items()}
 _CLAUSE_PARTY = {name: re.compile(c, re.IGNORECASE) for name, (_, c) in _PARTIES.items()}
 
 
+_OF_PUPILS = re.compile(r"\b(parents?|carers?|families|family members?|mums?|dads?|mothers?|fathers?|relatives|"
+                        r"siblings)(\s*/\s*carers?)?\s+(of|from)\s+(a |the |my |our )?(pupils?|students?|kids?|"
+                        r"child|children)\b|\bformer (pupils?|students?)|\bex-?(pupils?|students?)", re.IGNORECASE)
+
+
 def question_parties(text: str) -> frozenset[str]:
-    return frozenset(name for name, pattern in _QUESTION_PARTY.items() if pattern.search(text))
+    return _parties(text, _QUESTION_PARTY)
 
 
 def clause_parties(clause: Clause) -> frozenset[str]:
-    return frozenset(name for name, pattern in _CLAUSE_PARTY.items() if pattern.search(clause.text))
+    return _parties(clause.text, _CLAUSE_PARTY)
+
+
+def _parties(text: str, patterns: dict[str, re.Pattern]) -> frozenset[str]:
+    found = {name for name, pattern in patterns.items() if name != "pupil" and pattern.search(text)}
+    # Pupils count only when named for themselves, not as in "parents of pupils" or "former pupils".
+    if patterns["pupil"].search(_OF_PUPILS.sub(" ", text)):
+        found.add("pupil")
+    return frozenset(found)
 
 
 def party_weight(asked: frozenset[str], covered: frozenset[str]) -> float:

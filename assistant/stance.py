@@ -25,7 +25,8 @@ _MODALS: list[tuple[str, str]] = [
                    r"no circumstances|never|do not|does not|not be|prohibited|forbidden|will be treated as|"
                    r"breach of this policy"),
     ("permitted", r"are encouraged|is encouraged|encouraged to|are permitted|is permitted|are allowed|is allowed|"
-                  r"is acceptable|are free to|(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
+                  r"is acceptable|are free to|"
+                  r"(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
     ("required", r"must|should|are required|is required|needs? to|has to|have to|are expected|is expected|"
                  r"is the expectation|will"),
 ]
@@ -159,4 +160,6 @@ def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str]) 
     if sentence not in sentences:
         return False
     following = sentences[sentences.index(sentence) + 1:sentences.index(sentence) + 2]
-    return any(_EXCEPTION.search(s) and (word_stems(s) - _GENERIC) & query_tokens for s in following)
+    # Only the exception's own condition counts, not the words it repeats from the rule.
+    rule_words = word_stems(sentence) | _GENERIC
+    return any(_EXCEPTION.search(s) and (word_stems(s) - rule_words) & query_tokens for s in following)

@@ -116,23 +116,12 @@ def test_a_comparison_question_covers_every_trust_even_with_one_chosen(assistant
 
 # --- well-known questions: the governing clause first, with its stance ---
 
-_PUPIL_RANKING_BUG = (
-    "BUG: for '{q}' the parents clause {got} (caution) outranks the pupils clause {want}: the pupil question "
-    "gets the parents rule first and stance 'caution'")
-_FAMILY_EXCEPTION_BUG = (
-    "BUG: {want} ('Adults must never follow ... a pupil/student. The only exception ... family member') is "
-    "read as 'conditional' because of the family exception; the gold set expects 'prohibited' for a plain "
-    "pupil question")
 
 CLEAR_CASES = [
     # (question, trust, governing clause, stance, xfail reason for the clause, xfail reason for the stance)
-    (PUPIL_FRIEND, "sjeat", "6.7", "prohibited",
-     _PUPIL_RANKING_BUG.format(q=PUPIL_FRIEND, got="6.11", want="6.7"),
-     _PUPIL_RANKING_BUG.format(q=PUPIL_FRIEND, got="6.11", want="6.7")),
-    (PUPIL_FRIEND, "wcat", "6.viii", "prohibited",
-     _PUPIL_RANKING_BUG.format(q=PUPIL_FRIEND, got="6.xi", want="6.viii"),
-     _PUPIL_RANKING_BUG.format(q=PUPIL_FRIEND, got="6.xi", want="6.viii")),
-    (FOLLOW_PUPIL, "wcat", "6.viii", "prohibited", None, _FAMILY_EXCEPTION_BUG.format(want="wcat 6.viii")),
+    (PUPIL_FRIEND, "sjeat", "6.7", "prohibited", None, None),
+    (PUPIL_FRIEND, "wcat", "6.viii", "prohibited", None, None),
+    (FOLLOW_PUPIL, "wcat", "6.viii", "prohibited", None, None),
     (PUPIL_FRIEND, "dsat", "4.3.3", "prohibited", None, None),
     (PUPIL_FRIEND, "littletown", "5.3", "prohibited", None, None),
     (PARENT_FRIEND, "sjeat", "6.11", "caution", None, None),
