@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
-from assistant.retrieve import RetrievedClause, word_stems
+from assistant.retrieve import RetrievedClause, question_parties, word_stems
 from assistant.stance import StanceReading, best_sentence, read_stance
 
 
@@ -44,7 +44,7 @@ class Judgement:
 
 
 def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
-          best_other: float = 0.0) -> Judgement:
+          best_other: float = 0.0, latest_turn: str = "") -> Judgement:
     """Read one trust's hits. `best_other` is the top score any trust reached for this question."""
     query_tokens = word_stems(query_text)
     if not hits:
@@ -54,7 +54,8 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         top.score >= best_other - thresholds.max_gap or top.score >= thresholds.confident_score)
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
-    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens)) for hit in chosen)
+    parties = sorted(question_parties(latest_turn) or question_parties(question))
+    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, parties)) for hit in chosen)
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])

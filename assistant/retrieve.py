@@ -90,7 +90,7 @@ _PARTIES = {
                r"(family member|adult['’]s family|family relationship)"),
 }
 _QUESTION_PARTY = {name: re.compile(q, re.IGNORECASE) for name, (q, _) in _PARTIES.items()}
-_CLAUSE_PARTY = {name: re.compile(c, re.IGNORECASE) for name, (_, c) in _PARTIES.items()}
+CLAUSE_PARTY = {name: re.compile(c, re.IGNORECASE) for name, (_, c) in _PARTIES.items()}
 
 
 _OF_PUPILS = re.compile(r"\b(parents?|carers?|families|family members?|mums?|dads?|mothers?|fathers?|relatives|"
@@ -103,7 +103,7 @@ def question_parties(text: str) -> frozenset[str]:
 
 
 def clause_parties(clause: Clause) -> frozenset[str]:
-    return _parties(clause.text, _CLAUSE_PARTY)
+    return _parties(clause.text, CLAUSE_PARTY)
 
 
 def _parties(text: str, patterns: dict[str, re.Pattern]) -> frozenset[str]:

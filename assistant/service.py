@@ -112,7 +112,8 @@ class Assistant:
         answers = []
         for trust_id in targets:
             info = self.trusts[trust_id]
-            judgement = judge(read.retrieval_text, query_text, hits_by_trust[trust_id], self.thresholds, best_score)
+            judgement = judge(read.retrieval_text, query_text, hits_by_trust[trust_id], self.thresholds, best_score,
+                              latest_turn=read.text if read.follow_up else "")
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.retrieve import stem, word_stems
+from assistant.retrieve import CLAUSE_PARTY, stem, word_stems
 
 _MODALS: list[tuple[str, str]] = [
     # order matters: longer, more specific phrases first
@@ -106,7 +106,7 @@ def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def read_stance(question: str, clause_text: str, query_tokens: set[str]) -> StanceReading:
+def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=()) -> StanceReading:
     """Stance of one clause towards the question, with the sentence it was read from."""
     sentence = best_sentence(clause_text, query_tokens)
     if question_kind(question) == "informational":
@@ -133,15 +133,22 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str]) -> Stan
             chosen = next(m for m in modals if m[1] == kind)
             break
     if {"prohibited", "caution"} <= kinds:
-        chosen = _nearest_modal(sentence, [m for m in modals if m[1] in ("prohibited", "caution")], query_tokens) \
-            or chosen
+        candidates = [m for m in modals if m[1] in ("prohibited", "caution")]
+        chosen = _nearest_modal(sentence, candidates, query_tokens, parties) or chosen
     _, kind, phrase = chosen
     if kind == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
         kind = "conditional"
     return StanceReading(kind, sentence, phrase)
 
 
-def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_tokens: set[str]):
+def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_tokens: set[str], parties=()):
+    # The people the question is about are the surest anchor ("... from pupils, and be cautious if friends
+    # with parents"); failing that, the first of the question's own distinctive words.
+    for party in parties:
+        match = CLAUSE_PARTY[party].search(sentence)
+        before = [m for m in modals if match and m[0] <= match.start()]
+        if before:
+            return before[-1]
     distinctive = query_tokens - _GENERIC
     for match in re.finditer(r"[\w'-]+", sentence):
         if stem(match.group(0)) in distinctive:
