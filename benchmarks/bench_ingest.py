@@ -24,13 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "reports" / "bench_ingest.json"
 TARGETS_S = {"from_scratch": 30.0, "unchanged": 3.0}
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-}
+sys.path.insert(0, str(ROOT))
+from ingest.settings import OFFLINE_ENV  # noqa: E402  (the project root is not installed for scripts)
 
 
 def child_cpu_s() -> float:

@@ -17,13 +17,8 @@ import socket
 
 import pytest
 
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-}
+from ingest.settings import OFFLINE_ENV
+
 os.environ.update(OFFLINE_ENV)
 
 
