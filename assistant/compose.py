@@ -50,12 +50,12 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     if not hits:
         return Judgement("not_addressed", (), False)
     top = hits[0]
+    parties = question_parties(latest_turn) or question_parties(question)
     addressed = top.score >= thresholds.min_score and (
         top.score >= best_other - thresholds.max_gap or top.score >= thresholds.confident_score)
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
-    parties = sorted(question_parties(latest_turn) or question_parties(question))
-    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, parties)) for hit in chosen)
+    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties))) for hit in chosen)
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])

@@ -45,12 +45,12 @@ class RetrievedClause:
     audience: str  # who the clause governs: staff, pupils, organisation, background
 
 
-_ORGANISATION_SUBJECT = re.compile(
+ORGANISATION_SUBJECT = re.compile(
     r"^(the |all |each |any )?(headteacher|head of school|principal|governing body|governors|trust|slt|"
     r"school|schools|academy|<academy>|senior management|local governing body)\b(?! staff)",
     re.IGNORECASE,
 )
-_PUPIL_SUBJECT = re.compile(r"^(pupils|students|children)\b", re.IGNORECASE)
+PUPIL_SUBJECT = re.compile(r"^(pupils|students|children)\b", re.IGNORECASE)
 _BACKGROUND = re.compile(
     r"\b(can be defined as|is defined as|means any|is the term|for the purpose of this|this policy (applies|covers|"
     r"sets out|is designed|takes into account|should be read)|the purpose of (the|this) policy)\b",
@@ -64,11 +64,11 @@ _PUPIL_TITLES = re.compile(r"pupil use|student use", re.IGNORECASE)
 def clause_audience(clause: Clause) -> str:
     """Who a clause governs, read from its grammatical subject and its section title."""
     text = clause.text.lstrip("•* ")
-    if _PUPIL_TITLES.search(clause.section_title) or _PUPIL_SUBJECT.match(text):
+    if _PUPIL_TITLES.search(clause.section_title) or PUPIL_SUBJECT.match(text):
         return "pupils"
     if _BACKGROUND.search(text[:200]) or _BACKGROUND_TITLES.search(clause.section_title.split(" › ")[0]):
         return "background"
-    if _ORGANISATION_SUBJECT.match(text):
+    if ORGANISATION_SUBJECT.match(text):
         return "organisation"
     return "staff"
 

@@ -25,7 +25,7 @@ _MODALS: list[tuple[str, str]] = [
                    r"no circumstances|never|do not|does not|not be|prohibited|forbidden|will be treated as|"
                    r"breach of this policy"),
     ("permitted", r"are encouraged|is encouraged|encouraged to|are permitted|is permitted|are allowed|is allowed|"
-                  r"is acceptable|are free to|"
+                  r"is acceptable|are free to|may wish to|"
                   r"(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
     ("required", r"must|should|are required|is required|needs? to|has to|have to|are expected|is expected|"
                  r"is the expectation|will"),
@@ -88,12 +88,24 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s.strip()]
 
 
-def best_sentence(clause_text: str, query_tokens: set[str]) -> str:
-    """The clause sentence sharing most query words; ties go to sentences that carry a rule, then the earliest."""
+_OBLIGATION_QUESTION = re.compile(
+    r"\b(what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to do|"
+    r"who (do|should|must) (i|we) (tell|report|inform|contact|speak)|do (i|we) (have|need) to|must (i|we)|"
+    r"should (i|we) (report|tell|inform|keep|record)|am i (required|obliged|expected))\b",
+    re.IGNORECASE,
+)
+_DUTY = re.compile(r"\b(must|should) (be )?(immediately |always )?(report|reported|raise|raised|inform|informed|"
+                   r"notify|keep|record|contact|follow)\w*\b", re.IGNORECASE)
+
+
+def best_sentence(clause_text: str, query_tokens: set[str], obligation: bool = False) -> str:
+    """The clause sentence sharing most query words; ties go to sentences that carry a rule, then the earliest.
+    For "what should I do?" questions, a sentence that sets a duty ("must be reported") counts one word more."""
     sentences = split_sentences(clause_text) or [clause_text]
+
     def score(item: tuple[int, str]) -> tuple[int, int, int]:
         index, sentence = item
-        overlap = len(query_tokens & word_stems(sentence))
+        overlap = len(query_tokens & word_stems(sentence)) + int(obligation and bool(_DUTY.search(sentence)))
         return overlap, int(bool(_MODAL_RE.search(sentence))), -index
     return max(enumerate(sentences), key=score)[1]
 
@@ -108,8 +120,10 @@ def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:
 
 def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=()) -> StanceReading:
     """Stance of one clause towards the question, with the sentence it was read from."""
-    sentence = best_sentence(clause_text, query_tokens)
-    if question_kind(question) == "informational":
+    sentence = best_sentence(clause_text, query_tokens, bool(_OBLIGATION_QUESTION.search(question)))
+    if question_kind(question) == "informational" or _governs_others(sentence):
+        # A what/who/how question, or a rule that binds pupils or the school rather than the member of
+        # staff asking: the clause informs, it does not decide what the asker may do.
         return StanceReading("informational", sentence, "")
     modals = _modal_matches(sentence)
     if not modals and _EXCEPTION.search(sentence):
@@ -138,7 +152,31 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
     _, kind, phrase = chosen
     if kind == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
         kind = "conditional"
+    elif kind == "required" and _requirement_rules_out(question, sentence):
+        kind = "prohibited"
     return StanceReading(kind, sentence, phrase)
+
+
+_OFFICIAL_CHANNEL = re.compile(r"school['’]s (e-?mail|telephone|email)|official|trust email|school social media "
+                               r"accounts?|school office|<academy> e-?mail|work mobile|keep .{0,80}(private|secure|"
+                               r"confidential)", re.IGNORECASE)
+_PERSONAL_MEANS = re.compile(r"\b(my own|personal|private|my (mobile|phone|cell|number|email|e-mail|gmail|"
+                             r"whatsapp|login|password|account)|whatsapp|share|lend|borrow|give (out )?my)\b",
+                             re.IGNORECASE)
+
+
+def _requirement_rules_out(question: str, sentence: str) -> bool:
+    """"Use the school's email" or "keep your passwords private" answers "can I use my own phone / lend my
+    login?" with a no: the required alternative excludes what was asked."""
+    return bool(_OFFICIAL_CHANNEL.search(sentence) and _PERSONAL_MEANS.search(question)
+                and _PERMISSION_QUESTION.search(question))
+
+
+def _governs_others(sentence: str) -> bool:
+    from assistant.retrieve import ORGANISATION_SUBJECT, PUPIL_SUBJECT
+
+    subject = sentence.lstrip("•* ")
+    return bool(PUPIL_SUBJECT.match(subject) or ORGANISATION_SUBJECT.match(subject))
 
 
 def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_tokens: set[str], parties=()):

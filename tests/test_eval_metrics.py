@@ -243,7 +243,7 @@ def test_failure_list_says_what_went_wrong(report):
 
 
 def test_threshold_failures(report):
-    messages = check_thresholds(report, load_thresholds())
+    messages = check_thresholds(report, load_thresholds(FIXTURES / "thresholds.yaml"))
     assert len(messages) == 8
     failed = {message.split()[0] for message in messages}
     assert failed == {
@@ -309,7 +309,8 @@ def test_bad_answers_line_names_the_line():
 
 def _run(tmp_path, gold: str, answers: str, capsys) -> tuple[int, str, str]:
     code = main_score(
-        [str(FIXTURES / gold), str(FIXTURES / answers), "--out", str(tmp_path)], lambda: CLAUSES
+        [str(FIXTURES / gold), str(FIXTURES / answers), "--out", str(tmp_path),
+         "--thresholds", str(FIXTURES / "thresholds.yaml")], lambda: CLAUSES
     )
     captured = capsys.readouterr()
     return code, captured.out, captured.err
