@@ -69,8 +69,8 @@ def write_reports(results: dict[str, dict[str, ScoreReport]], out_dir: Path, fai
         parts += [f"- not met: {m}" for m in unmet] or ["- all met"]
         parts += [""]
     for name, reports in results.items():
-        body = render_markdown(reports).replace("# Eval score", f"# {name}", 1)
-        parts += [body.replace("\n## ", "\n### ").replace(f"\n# {name}", f"\n## {name}"), ""]
+        body = render_markdown(reports).replace("\n## ", "\n### ").replace("# Eval score", f"## {name}", 1)
+        parts += [body, ""]
     markdown = "\n".join(parts)
     (out_dir / "eval.md").write_text(markdown, encoding="utf-8")
     payload = {name: {system: report.to_dict() for system, report in reports.items()}
