@@ -15,7 +15,7 @@ import numpy as np
 import snowballstemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from assistant.vocabulary import expand_query, normalise_spelling
+from assistant.vocabulary import correct_typos, expand_query, normalise_spelling
 from ingest.records import Clause
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -173,6 +173,7 @@ class Retriever:
         self.embedder = embedder
         self.levers = levers or RetrievalLevers()
         self.indexes: dict[str, TrustIndex] = {}
+        self.known_words: frozenset[str] = frozenset()
 
     def load(self, store) -> None:
         """(Re)load every live trust from the store; call after the index changes."""
@@ -180,10 +181,14 @@ class Retriever:
         for trust in sorted(store.trusts()):
             indexes[trust] = TrustIndex(trust, store.clauses(trust), store.vectors(trust), self.levers.titles)
         self.indexes = indexes  # swapped whole, so concurrent readers see old or new, never half
+        self.known_words = frozenset(w.lower() for index in indexes.values() for c in index.clauses
+                                     for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
 
     def query_text(self, question: str) -> str:
         question = normalise_spelling(question)
-        return expand_query(question) if self.levers.vocabulary else question
+        if self.levers.vocabulary:
+            return expand_query(correct_typos(question, self.known_words))
+        return question
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
                  latest_turn: str = "") -> dict[str, list[RetrievedClause]]:

@@ -8,6 +8,7 @@ one question: add words staff use, never clause numbers.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 _ENTRIES: list[tuple[str, str]] = [
@@ -89,6 +90,48 @@ _SPELLINGS = {
 }
 
 _COMPILED = [(re.compile(pattern), expansion) for pattern, expansion in _ENTRIES]
+
+# Words a misspelling is corrected towards: the policies' key terms. Kept short on purpose: every target
+# is a chance to "correct" a real word ("repost" is not "report").
+_KEY_TERMS = (
+    "friend request facebook instagram snapchat whatsapp twitter linkedin youtube tiktok pupil pupils student "
+    "students parent parents colleague colleagues password message messages social media accept follow "
+    "follower teacher photo photos picture mobile phone number email homework former report bullying "
+    "trolling account private privacy profile personal headteacher principal inappropriate confidential "
+    "pornography permission relationship family receive received contact school website official"
+).split()
+_CORRECTION_TARGETS = sorted(set(_KEY_TERMS))
+_TARGET_SET = frozenset(_CORRECTION_TARGETS)
+
+
+def correct_typos(text: str, known_words: frozenset[str] = frozenset()) -> str:
+    """Fix misspellings of domain words ("freind", "facebok", "pasword") so that vocabulary and BM25 see
+    them. Words the policies use (`known_words`) and short words are left alone."""
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        lowered = word.lower()
+        if len(lowered) < 5 or lowered in known_words or lowered in _TARGET_SET:
+            return word
+        swapped = next((t for t in _CORRECTION_TARGETS if _one_slip(lowered, t)), None)
+        if swapped:
+            return swapped
+        close = difflib.get_close_matches(lowered, _CORRECTION_TARGETS, n=1, cutoff=0.85)
+        return close[0] if close and close[0][:2] == lowered[:2] else word
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
+def _one_slip(word: str, target: str) -> bool:
+    """Two neighbouring letters swapped ("freind") or one letter dropped ("pasword") — typing slips.
+    A changed letter is not counted: that is how real words differ ("repost", "report")."""
+    if word[0] != target[0]:
+        return False
+    if len(word) == len(target):
+        diffs = [i for i, (a, b) in enumerate(zip(word, target)) if a != b]
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and word[diffs[0]] == target[diffs[1]] \
+            and word[diffs[1]] == target[diffs[0]]
+    if len(word) + 1 == len(target):
+        return any(target[:i] + target[i + 1:] == word for i in range(len(target)))
+    return False
 
 
 def normalise_spelling(text: str) -> str:

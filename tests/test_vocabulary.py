@@ -1,0 +1,40 @@
+"""The domain vocabulary: staff phrasing mapped to policy terms, and typo correction that leaves real words alone."""
+
+import pytest
+
+from assistant.vocabulary import correct_typos, expand_query, expansion_terms
+
+
+@pytest.mark.parametrize(("question", "policy_words"), [
+    ("a mum from my class added me", "parents carers"),
+    ("one of the kids followed me on insta", "social media"),
+    ("can I DM an ex-pupil?", "former pupils"),
+    ("can I give students my cell number?", "personal telephone numbers"),
+    ("is adult content on my work laptop a sacking offence?", "pornography"),
+    ("can my TA borrow my work login?", "login details passwords"),
+    ("slagging off the head on Facebook", "criticise"),
+])
+def test_staff_phrasing_brings_in_the_policy_terms(question, policy_words):
+    assert policy_words in " ".join(expansion_terms(question))
+    assert expand_query(question).startswith(question)
+
+
+def test_a_question_with_no_domain_words_is_not_expanded():
+    assert expand_query("hello there") == "hello there"
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("freind", "friend"), ("pasword", "password"), ("facebok", "facebook"), ("requets", "request"),
+    ("studnets", "students"), ("parnets", "parents"), ("instagam", "instagram"), ("colleage", "colleague"),
+])
+def test_typing_slips_in_domain_words_are_corrected(typed, meant):
+    assert correct_typos(f"a {typed} question") == f"a {meant} question"
+
+
+@pytest.mark.parametrize("word", ["repost", "marking", "stuff", "treat", "nice", "careers", "comparing", "hinge"])
+def test_real_words_are_left_alone(word):
+    assert correct_typos(f"the {word} thing") == f"the {word} thing"
+
+
+def test_words_the_policies_use_are_never_changed():
+    assert correct_typos("frend", known_words=frozenset({"frend"})) == "frend"
