@@ -114,10 +114,11 @@ def _parties(text: str, patterns: dict[str, re.Pattern]) -> frozenset[str]:
     return frozenset(found)
 
 
-def party_weight(asked: frozenset[str], covered: frozenset[str]) -> float:
+def party_weight(asked: frozenset[str], covered: frozenset[str], switched: bool = False) -> float:
+    """`switched`: a follow-up named new people ("and ones who have left?"), so missing them counts more."""
     weight = 1.0
     for _ in asked - covered:
-        weight *= 0.88  # the clause does not mention someone the question is about
+        weight *= 0.8 if switched else 0.88  # the clause does not mention someone the question is about
     if asked and (covered - asked) and not (covered & asked):
         weight *= 0.92  # the clause is about someone else entirely
     return weight
@@ -199,12 +200,13 @@ class Retriever:
             query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         query_tokens = tokenize([text])[0]
         staff_question = bool(_STAFF_ASKING.search(question))
+        switched = bool(question_parties(latest_turn))
         asked = question_parties(latest_turn) or question_parties(question) if self.levers.parties else frozenset()
-        return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, asked, k)
+        return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, asked, k, switched)
                 for trust in trusts}
 
     def _rank(self, index: TrustIndex, query_vector: np.ndarray, query_tokens: list[str],
-              staff_question: bool, asked: frozenset[str], k: int) -> list[RetrievedClause]:
+              staff_question: bool, asked: frozenset[str], k: int, switched: bool = False) -> list[RetrievedClause]:
         dense = index.matrix @ query_vector
         if self.levers.bm25:
             raw = index.lexical_scores(query_tokens)
@@ -219,7 +221,7 @@ class Retriever:
         if self.levers.audience and staff_question:
             fused = fused * np.array([_AUDIENCE_WEIGHT[a] for a in index.audiences], dtype=np.float32)
         if asked:
-            fused = fused * np.array([party_weight(asked, p) for p in index.parties], dtype=np.float32)
+            fused = fused * np.array([party_weight(asked, p, switched) for p in index.parties], dtype=np.float32)
         order = np.argsort(-fused, kind="stable")[:k]
         return [
             RetrievedClause(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical[i]),

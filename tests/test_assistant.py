@@ -175,10 +175,6 @@ def test_a_follow_up_is_answered_in_its_conversation(assistant):
     assert alone.resolved_question == LEFT  # without history it is read on its own
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: 'and what about ones who have left?' after 'Can I follow a pupil on Instagram?' (wcat) still "
-    "cites 6.viii (current pupils) first and does not cite 6.x (former students) at all: the follow-up is "
-    "retrieved as '<earlier question> <follow-up>', so the earlier question's words dominate"))
 def test_a_follow_up_about_former_pupils_cites_the_former_pupils_clause(assistant):
     answer = assistant.ask(LEFT, trust="wcat", history=(FOLLOW_PUPIL,))
     assert answer.answers[0].citations[0].clause == "6.x"
