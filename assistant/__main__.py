@@ -58,8 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument("--trust")
     args = parser.parse_args(argv)
 
+    from assistant.conversation import InputProblem, clean_question
     from assistant.service import build_assistant
 
+    if args.command == "ask":
+        try:  # say what is wrong with the question before spending seconds loading the model
+            clean_question(args.question)
+        except InputProblem as problem:
+            print(problem, file=sys.stderr)
+            return 2
     assistant = build_assistant()
     if args.command == "ask":
         answer = assistant.ask(args.question, trust=args.trust)

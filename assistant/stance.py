@@ -158,7 +158,7 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
 
 
 _OFFICIAL_CHANNEL = re.compile(r"school['’]s (e-?mail|telephone|email)|official|trust email|school social media "
-                               r"accounts?|school office|<academy> e-?mail|work mobile|keep .{0,80}(private|secure|"
+                               r"accounts?|school office|<academy> e-?mail|work mobile|keep .{0,160}(private|secure|"
                                r"confidential)", re.IGNORECASE)
 _PERSONAL_MEANS = re.compile(r"\b(my own|personal|private|my (mobile|phone|cell|number|email|e-mail|gmail|"
                              r"whatsapp|login|password|account)|whatsapp|share|lend|borrow|give (out )?my)\b",
