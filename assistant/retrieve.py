@@ -192,10 +192,11 @@ class Retriever:
         return question
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
-                 latest_turn: str = "") -> dict[str, list[RetrievedClause]]:
+                 latest_turn: str = "", query_text: str | None = None) -> dict[str, list[RetrievedClause]]:
         """Rank each trust's clauses. `latest_turn` is the newest message of a follow-up: the people it
-        names replace those of the question it follows ("and ones who have left?")."""
-        text = self.query_text(question)
+        names replace those of the question it follows ("and ones who have left?"). `query_text` is
+        `self.query_text(question)` when the caller has it already."""
+        text = query_text or self.query_text(question)
         if query_vector is None:
             query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         query_tokens = tokenize([text])[0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import replace
 
 import numpy as np
 
@@ -107,7 +106,8 @@ class Assistant:
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
         hits_by_trust = self.retriever.retrieve(read.retrieval_text, list(self.trusts), k=6, query_vector=vector,
-                                                latest_turn=read.text if read.follow_up else "")
+                                                latest_turn=read.text if read.follow_up else "",
+                                                query_text=query_text)
         best_score = max((hits[0].score for hits in hits_by_trust.values() if hits), default=0.0)
         answers = []
         for trust_id in targets:
@@ -151,9 +151,6 @@ def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | 
 
 def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
     """A copy of an assistant with other retrieval levers (for the ablation), sharing store and model."""
-    clone = Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
-                      levers, assistant.thresholds)
-    return clone
+    return Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
+                     levers, assistant.thresholds)
 
-
-__all__ = ["Assistant", "build_assistant", "replace", "with_levers"]

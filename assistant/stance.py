@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.retrieve import CLAUSE_PARTY, stem, word_stems
+from assistant.retrieve import CLAUSE_PARTY, ORGANISATION_SUBJECT, PUPIL_SUBJECT, stem, word_stems
 
 _MODALS: list[tuple[str, str]] = [
     # order matters: longer, more specific phrases first
@@ -173,8 +173,6 @@ def _requirement_rules_out(question: str, sentence: str) -> bool:
 
 
 def _governs_others(sentence: str) -> bool:
-    from assistant.retrieve import ORGANISATION_SUBJECT, PUPIL_SUBJECT
-
     subject = sentence.lstrip("•* ")
     return bool(PUPIL_SUBJECT.match(subject) or ORGANISATION_SUBJECT.match(subject))
 

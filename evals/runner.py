@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from evals.gold import GoldCase, load_gold
@@ -43,7 +42,6 @@ def run(assistant, gold_paths: list[Path], baseline: bool = True) -> dict[str, d
         answer_cases(assistant, cases[:3])  # warm-up, so latency figures are steady-state
         reports = {"ours": score_answers(cases, answer_cases(assistant, cases), texts)}
         if tutorial is not None:
-            started = time.perf_counter()
             answers = {}
             for case in cases:
                 t0 = time.perf_counter()
@@ -51,7 +49,6 @@ def run(assistant, gold_paths: list[Path], baseline: bool = True) -> dict[str, d
                 record["latency_ms"] = (time.perf_counter() - t0) * 1000
                 answers[case.id] = record
             reports["baseline"] = score_answers(cases, answers, texts)
-            del started
         results[path.stem] = reports
     return results
 
@@ -106,5 +103,3 @@ def gate(results: dict[str, dict[str, ScoreReport]], thresholds_path: Path | Non
     thresholds = load_thresholds(thresholds_path) if thresholds_path else load_thresholds()
     return check_thresholds(results["gold"]["ours"], thresholds) if "gold" in results else []
 
-
-__all__ = ["answer_cases", "asdict", "gate", "headline", "run", "write_reports"]
