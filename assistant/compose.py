@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
 from assistant.retrieve import RetrievedClause, question_parties, word_stems
-from assistant.stance import StanceReading, best_sentence, read_stance
+from assistant.stance import StanceReading, best_sentence, question_kind, read_stance, sets_duty
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Thresholds:
     max_gap: float = 0.15  # a trust far below the best-matching trust lacks the topic...
     confident_score: float = 0.55  # ...unless its own best clause is a strong match regardless
     related_margin: float = 0.12  # further clauses cited when within this of the top score
+    duty_margin: float = 0.12  # for "what must I do?" a clause setting a duty leads when within this of the top
     max_citations: int = 3
 
 
@@ -53,9 +54,18 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     parties = question_parties(latest_turn) or question_parties(question)
     addressed = top.score >= thresholds.min_score and (
         top.score >= best_other - thresholds.max_gap or top.score >= thresholds.confident_score)
+    kind = question_kind(latest_turn or question)
+    if kind == "obligation":
+        # "Who do I tell?": the clause that says whom to tell answers it, not the rule that was broken.
+        duty = next((h for h in hits[:4] if sets_duty(h.clause.text) and top.score - h.score <= thresholds.duty_margin),
+                    None)
+        if duty is not None and duty is not top:
+            hits = [duty] + [h for h in hits if h is not duty]
+            top = duty
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
-    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties))) for hit in chosen)
+    readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties), kind))
+                     for hit in chosen)
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])

@@ -65,7 +65,7 @@ class StanceReading:
 
 _ASKS_FOR_RULE = re.compile(
     r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
-    r"\b(allowed|permitted|ok|okay|alright|acceptable|against the rules|in trouble|get away with|breach|"
+    r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|get away with|breach|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on)\b",
     re.IGNORECASE,
@@ -75,11 +75,35 @@ _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is m
                          re.IGNORECASE)
 
 
+def ask_part(question: str) -> str:
+    """The sentences that ask: a long post's context ("we chat at the gate...") says nothing about what kind
+    of answer is wanted. The sentences with a question mark, else the last sentence."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", question) if s.strip()]
+    asking = [s for s in sentences if "?" in s]
+    return " ".join(asking) if asking else (sentences[-1] if sentences else question)
+
+
+# A question about what the school or trust does, not about what the asker may do.
+_ORGANISATION_ACTS = re.compile(
+    r"\b(can|could|will|would|does|do|may|is|are)\s+(the |my |our |a )?(school|schools|trust|trusts|academy|head|"
+    r"headteacher|principal|employer|hr|management|they)\s+(monitor|check|watch|look|read|see|give|offer|provide|"
+    r"support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access)\b|"
+    r"\bwhat (support|sanctions?|disciplinary|consequences|action will|happens to|format|does (it|the policy) say)\b|"
+    r"\b(handle|format|frequency|how often)\b",
+    re.IGNORECASE,
+)
+_LEADING_LABEL = re.compile(r"^\s*([\w &'’-]{1,30}(:| -| –))\s*", re.IGNORECASE)
+
+
 def question_kind(question: str) -> str:
-    """'informational' for what/who/how questions that ask for no rule; otherwise 'permission'."""
-    if _DEFINITION.search(question):
+    """'informational' for what/who/how questions that ask for no rule, 'obligation' for "what must I do /
+    who do I tell" questions, otherwise 'permission'. Read from the asking sentences only."""
+    asking = _LEADING_LABEL.sub("", ask_part(question))
+    if _OBLIGATION_QUESTION.search(asking):
+        return "obligation"
+    if _DEFINITION.search(asking) or _ORGANISATION_ACTS.search(asking):
         return "informational"
-    if _INFO_QUESTION.search(question) and not _ASKS_FOR_RULE.search(question):
+    if _INFO_QUESTION.search(asking) and not _ASKS_FOR_RULE.search(asking):
         return "informational"
     return "permission"
 
@@ -90,12 +114,25 @@ def split_sentences(text: str) -> list[str]:
 
 _OBLIGATION_QUESTION = re.compile(
     r"\b(what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to do|"
-    r"who (do|should|must) (i|we) (tell|report|inform|contact|speak)|do (i|we) (have|need) to|must (i|we)|"
-    r"should (i|we) (report|tell|inform|keep|record)|am i (required|obliged|expected))\b",
+    r"what are we (meant|supposed|expected) to do|what('?s| is) the (position|procedure|process)|"
+    r"who (do|should|must|would|can) (i|we) (tell|report|inform|contact|speak|talk|go)|"
+    r"(do|should|must) (i|we) (have|need) to (report|tell|inform|raise|record|declare|disclose|let|sort|review|do)|"
+    r"(have|need) (i|we) to (report|tell|inform)|anything (i'?m|i am|we'?re|we are|i) (supposed|meant|expected|"
+    r"required|need|have) to do|should (i|we) (report|tell|inform|record|raise|declare|disclose|let)|"
+    r"am i (required|obliged|expected)|who do i tell|(need|have) to (report|tell|inform) (it|this|them|anyone))\b",
     re.IGNORECASE,
 )
-_DUTY = re.compile(r"\b(must|should) (be )?(immediately |always )?(report|reported|raise|raised|inform|informed|"
-                   r"notify|keep|record|contact|follow)\w*\b", re.IGNORECASE)
+# A sentence that sets the asker a duty to tell someone or to put something right.
+_DUTY = re.compile(r"\b(must|should|will need to|need to|needs to|are required to|is required to|are expected to)\s+"
+                   r"(be )?(immediately |always |also |promptly )?(report|raise|inform|notify|tell|refer|review|"
+                   r"record|discuss|disclose|declare|keep records|be reported|be raised)\w*\b|"
+                   r"\b(must|should) (immediately |always |also )?be (reported|raised|referred|recorded|discussed|"
+                   r"disclosed|declared)\b",
+                   re.IGNORECASE)
+
+
+def sets_duty(clause_text: str) -> bool:
+    return bool(_DUTY.search(clause_text))
 
 
 def best_sentence(clause_text: str, query_tokens: set[str], obligation: bool = False) -> str:
@@ -118,10 +155,16 @@ def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=()) -> StanceReading:
-    """Stance of one clause towards the question, with the sentence it was read from."""
-    sentence = best_sentence(clause_text, query_tokens, bool(_OBLIGATION_QUESTION.search(question)))
-    if question_kind(question) == "informational" or _governs_others(sentence):
+def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=(), kind: str = "") -> StanceReading:
+    """Stance of one clause towards the question, with the sentence it was read from. `kind` is
+    `question_kind` of the asking turn (computed by the caller once per question)."""
+    kind = kind or question_kind(question)
+    sentence = best_sentence(clause_text, query_tokens, kind == "obligation")
+    duty = _DUTY.search(sentence)
+    if kind == "obligation" and duty:
+        # "Who do I tell?" answered by "must be reported to the DSL": the duty is the answer.
+        return StanceReading("required", sentence, duty.group(0))
+    if kind == "informational" or _governs_others(sentence):
         # A what/who/how question, or a rule that binds pupils or the school rather than the member of
         # staff asking: the clause informs, it does not decide what the asker may do.
         return StanceReading("informational", sentence, "")

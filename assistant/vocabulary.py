@@ -78,7 +78,9 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"\b(monitor|monitored|monitoring|spy|check up on|watching)\b", "monitor monitoring"),
     (r"\b(disciplin\w*|sacked|fired|dismiss\w*|in trouble|consequences|breach)\b",
      "disciplinary action dismissal breach"),
-    (r"\b(report|reporting|tell someone|who do i tell)\b", "report raise concerns"),
+    (r"\b(report|reporting|tell (someone|anyone|somebody|anybody|school|my head|the head|my line manager|the dsl)|"
+     r"who do i tell|let (someone|anyone|somebody|school|them|the head) know|flag (it|this)|mention (it|this) to|"
+     r"escalate)\b", "report concerns raised with the Headteacher Designated Safeguarding Lead"),
     (r"\b(age|under 18|under-18|over 18|aged \d+|\d+ years? old|adult now|grown up)\b", "age of 18"),
 ]
 
