@@ -17,7 +17,7 @@ _ENTRIES: list[tuple[str, str]] = [
      r"family of (a|my) (pupil|student|kid|child))\b", "parents carers families of pupils"),
     (r"\b(kid|kids|child|children|student|students|pupil|pupils|learner|learners|year \d+s?|"
      r"teens?|teenagers?|youngsters?|boy|girl|sixth.?formers?)\b", "pupils students children"),
-    (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|old (pupils?|students?)|alumni|leavers?|"
+    (r"\b(ex[- ]?pupils?|ex[- ]?students?|former (pupils?|students?)|old (pupils?|students?)|alumni|leavers?|"
      r"(has|have|had) left|who left|graduated|finished school|used to teach|left (the )?school|"
      r"no longer (at|a pupil|a student))\b", "former pupils ex-students former students"),
     (r"\b(colleague|colleagues|co-?workers?|workmates?|other teachers|staff member|fellow staff)\b",
@@ -81,7 +81,41 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"\b(report|reporting|tell (someone|anyone|somebody|anybody|school|my head|the head|my line manager|the dsl)|"
      r"who do i tell|let (someone|anyone|somebody|school|them|the head) know|flag (it|this)|mention (it|this) to|"
      r"escalate)\b", "report concerns raised with the Headteacher Designated Safeguarding Lead"),
-    (r"\b(age|under 18|under-18|over 18|aged \d+|\d+ years? old|adult now|grown up)\b", "age of 18"),
+    (r"\b(trans|transgender|gay|lesbian|lgbt\w*|homophob\w*|transphob\w*|racis\w*|religio\w*|atheis\w*|"
+     r"muslims?|christians?|jewish|disabled|disabilit\w*|sexis\w*|misogyn\w*|islamophob\w*|antisemit\w*|"
+     r"ethnic\w*|hate speech)\b",
+     "offensive derogatory comments sex gender reassignment race disability sexual orientation religion belief "
+     "Equality Act discriminatory"),
+    (r"\b(memes?|gifs?)\b", "images links to images posted content"),
+    (r"\b(look(ing)? at|have a look|view(ing)?|brows\w*|stalk\w*|lurk\w*|check(ing)? (out|up on))\b.{0,50}"
+     r"\b(profiles?|pages?|accounts?|tiktoks?|insta\w*|facebook|feeds?|stor(y|ies)|posts?)\b",
+     "use or access the social networking sites pages of pupils"),
+    (r"\b(defend|stick up for|speak(ing)? for|on behalf of|represent\w*|speak(ing)? up for)\b",
+     "personal views linked to the school views of the school"),
+    (r"\b(check(ed)?[- ]in|tag|tags|tagged|tagging|geotag\w*|location)\b", "identify the school tag location"),
+    (r"\b(tinder|hinge|bumble|grindr|dating|dates?)\b", "personal social networking contact relationships"),
+    (r"\b(gaming|games?|fortnite|xbox|playstation|ps5|roblox|minecraft|discord|twitch|call of duty|cod)\b",
+     "online games social networking sites contact"),
+    (r"\b(new job|first (teaching )?job|new starter|just (started|joined)|start(ing)? (in|at) (september|sept|"
+     r"january|the new)|before i start|join(ing)? the (school|trust))\b",
+     "new to the school setting review their social networking sites when they join"),
+    (r"\b(drunk|drinking|alcohol|booze|night out|pub|uni photos|old photos|party photos|embarrassing)\b",
+     "inappropriate images content review social networking sites reputation"),
+    (r"\b(meet(ing)? up|meet (him|her|them)|in person|hang(ing)? out|outside (of )?school)\b",
+     "social contact outside school"),
+    (r"\b(unions?|strikes?|picket\w*|campaign\w*|elections?|councillor|vote|voting|petition)\b",
+     "personal views political opinions"),
+    (r"\b(screenshots?|screenshotted|screengrab\w*|evidence|proof|save the messages?)\b",
+     "keep records of the abuse texts e-mails messages evidence not delete"),
+    (r"\b(police|crime|criminal|illegal|unlawful)\b", "police criminal offence unlawful"),
+    (r"\b(reputation|look bad|bad light|embarrass\w*|disrepute)\b", "reputation bring the school into disrepute"),
+    (r"\b(about me|named me|naming me|targeting me|picking on me|attack(ing)? me)\b",
+     "cyberbullying trolling of staff abuse"),
+    (r"\b(whatsapp group|group chat|group chats|class group|parents'? group)\b",
+     "messaging group communication parents"),
+    (r"\b(class dojo|dojo|seesaw|google classroom|teams|tapestry|class page|class blog)\b",
+     "official school website communication"),
+    (r"\b(age|under 18|under-18|over 18|aged \d+|\d+[- ]years?[- ]old|adult now|grown up|\d+ now)\b", "age of 18"),
 ]
 
 # American and informal spellings -> the policies' British forms.
