@@ -93,7 +93,8 @@ _QUESTION_PARTY = {name: re.compile(q, re.IGNORECASE) for name, (q, _) in _PARTI
 CLAUSE_PARTY = {name: re.compile(c, re.IGNORECASE) for name, (_, c) in _PARTIES.items()}
 
 
-_OF_PUPILS = re.compile(r"\b(parents?|carers?|families|family members?|mums?|dads?|mothers?|fathers?|relatives|"
+_OF_PUPILS = re.compile(r"\b(his|her|their) (own )?(little )?(son|daughter|kids?|child|children|boy|girl|lad)\b|"
+                        r"\b(parents?|carers?|families|family members?|mums?|dads?|mothers?|fathers?|relatives|"
                         r"siblings)(\s*/\s*carers?)?\s+(of|from)\s+(a |the |my |our )?(pupils?|students?|kids?|"
                         r"child|children)\b|\bformer (pupils?|students?)|\bex-?(pupils?|students?)", re.IGNORECASE)
 

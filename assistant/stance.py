@@ -193,6 +193,9 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
         candidates = [m for m in modals if m[1] in ("prohibited", "caution")]
         chosen = _nearest_modal(sentence, candidates, query_tokens, parties) or chosen
     _, kind, phrase = chosen
+    if kind == "prohibited" and _outside_age_scope(question, sentence, parties):
+        # "... ex-pupils under the age of 18" does not forbid contact with one who is an adult now.
+        return StanceReading("permitted", sentence, "under the age of 18")
     if kind == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
         kind = "conditional"
     elif kind == "required" and _requirement_rules_out(question, sentence):
@@ -206,6 +209,23 @@ _OFFICIAL_CHANNEL = re.compile(r"school['’]s (e-?mail|telephone|email)|officia
 _PERSONAL_MEANS = re.compile(r"\b(my own|personal|private|my (mobile|phone|cell|number|email|e-mail|gmail|"
                              r"whatsapp|login|password|account)|whatsapp|share|lend|borrow|give (out )?my)\b",
                              re.IGNORECASE)
+
+
+_ADULT = re.compile(
+    r"\b(adults? now|now an adult|grown[- ]up|over 18|over eighteen|18\+|aged (1[89]|[2-9]\d)|"
+    r"(1[89]|[2-9]\d)[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|(is|turned|he's|she's|they're) (1[89]|[2-9]\d)( now)?|"
+    r"in (his|her|their) (twenties|thirties|forties))\b",
+    re.IGNORECASE,
+)
+_UNDER_18 = re.compile(r"\bunder (the age of )?(18|eighteen)\b", re.IGNORECASE)
+
+
+def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:
+    """The rule is limited to under-18s and the question is about an adult (a former pupil, or anyone
+    when the rule does not also cover current pupils "of any age")."""
+    if not (_UNDER_18.search(sentence) and _ADULT.search(question)):
+        return False
+    return "former" in parties or "of any age" not in sentence.lower()
 
 
 def _requirement_rules_out(question: str, sentence: str) -> bool:

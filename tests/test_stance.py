@@ -1,0 +1,54 @@
+"""Stance reading on real clause wording: question kinds, duties, age-scoped rules (pure functions, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieve import word_stems
+from assistant.stance import question_kind, read_stance, sets_duty
+
+STOC_3_8 = ("Staff should not accept any current student of any age or any ex-student of the Trust under the age "
+            "of 18 as a friend, follower, subscriber or similar on any personal social media account.")
+LITTLETOWN_5_3 = ("Staff should be aware of both professional and social boundaries and should not therefore accept "
+                  "or invite ‘friend’ requests from pupils or ex-pupils under the age of 18, and should be cautious "
+                  "with regard to parents.")
+STOC_3_2 = "Any communication received from children on any personal social media sites must be reported to the " \
+           "Designated Safeguarding Lead."
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Someone shared an indecent image in a group chat I'm in. Who do I tell?", "obligation"),
+    ("I saw a colleague post something about a pupil. Do I have to report it?", "obligation"),
+    ("Just got my first job. Is there anything I'm supposed to do with my existing socials before I start?",
+     "obligation"),
+    ("HR query: comparing the five policies, what sanctions does each one spell out?", "informational"),
+    ("Can the school monitor my personal social media?", "informational"),
+    ("HR query: which trusts' policies would allow that and which wouldn't?", "permission"),
+    # Context sentences do not decide the kind: only the asking sentence does.
+    ("What a week. A mum sent me a friend request. Can I accept it?", "permission"),
+])
+def test_question_kind_is_read_from_the_asking_sentence(question, kind):
+    assert question_kind(question) == kind
+
+
+def test_a_who_do_i_tell_question_reads_the_duty_as_required():
+    question = "A pupil DM'd me on Instagram. Who do I tell?"
+    reading = read_stance(question, STOC_3_2, word_stems(question), ["pupil"])
+    assert reading.stance == "required"
+    assert "must be reported" in reading.modal
+    assert sets_duty(STOC_3_2) and not sets_duty(STOC_3_8)
+
+
+@pytest.mark.parametrize("question, clause, stance", [
+    ("An ex-pupil who is 20 now added me on Facebook. Can I accept?", LITTLETOWN_5_3, "permitted"),
+    ("An ex-pupil who's an adult now sent a friend request. Can I accept?", STOC_3_8, "permitted"),
+    ("An ex-pupil who is 16 sent a friend request. Can I accept?", STOC_3_8, "prohibited"),
+    ("A pupil in my class sent a friend request. Can I accept?", LITTLETOWN_5_3, "prohibited"),
+])
+def test_a_rule_limited_to_under_18s_does_not_forbid_adults(question, clause, stance):
+    assert read_stance(question, clause, word_stems(question), ["former"]).stance == stance
+
+
+def test_a_current_pupil_of_any_age_stays_prohibited_even_at_18():
+    question = "One of my sixth formers is 18 now and wants to follow me on Instagram. Can I accept?"
+    assert read_stance(question, STOC_3_8, word_stems(question), ["pupil"]).stance == "prohibited"
