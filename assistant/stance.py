@@ -65,7 +65,8 @@ class StanceReading:
 
 _ASKS_FOR_RULE = re.compile(
     r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
-    r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|get away with|breach|"
+    r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|"
+    r"get away with|breach|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on)\b",
     re.IGNORECASE,
