@@ -44,8 +44,8 @@ _TRAILING_NEGATION = re.compile(r"\b(and|or|nor) (not|never)\b|\bnot to\b", re.I
 _GENERIC = word_stems("staff adults employees school social media networking sites policy academy trust "
                       "personal use pupils students")
 _INFO_QUESTION = re.compile(
-    r"^\s*(what|what's|whats|who|whom|how|when|where|which|why|define|explain|describe|tell me|list|is there|"
-    r"does the policy (say|define|cover|mention)|what does)\b",
+    r"^\s*(what(?! if| about)|what's|whats|who|whom|how(?! about)|when|where|which|why|define|explain|describe|"
+    r"tell me|list|is there|does the policy (say|define|cover|mention)|what does)\b",
     re.IGNORECASE,
 )
 _PERMISSION_QUESTION = re.compile(
@@ -138,12 +138,14 @@ def sets_duty(clause_text: str) -> bool:
 
 def best_sentence(clause_text: str, query_tokens: set[str], obligation: bool = False) -> str:
     """The clause sentence sharing most query words; ties go to sentences that carry a rule, then the earliest.
-    For "what should I do?" questions, a sentence that sets a duty ("must be reported") counts one word more."""
+    For "what should I do?" questions the sentences that set a duty ("must be reported") come first."""
     sentences = split_sentences(clause_text) or [clause_text]
+    if obligation:
+        sentences = [s for s in sentences if _DUTY.search(s)] or sentences
 
     def score(item: tuple[int, str]) -> tuple[int, int, int]:
         index, sentence = item
-        overlap = len(query_tokens & word_stems(sentence)) + int(obligation and bool(_DUTY.search(sentence)))
+        overlap = len(query_tokens & word_stems(sentence))
         return overlap, int(bool(_MODAL_RE.search(sentence))), -index
     return max(enumerate(sentences), key=score)[1]
 
@@ -258,11 +260,24 @@ def _nearest_modal(sentence: str, modals: list[tuple[int, str, str]], query_toke
     return None
 
 
+_PERMISSION_ROUTE = re.compile(r"\b(permission|consent|agreed|agreement|approv\w*|authoris\w*|authoriz\w*|"
+                               r"sanction\w*|senior (management|leadership)|line manager|headteacher|head of school|"
+                               r"principal|protocols?)\b", re.IGNORECASE)
+
+
 def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str]) -> bool:
     """An exception in the rule's own sentence ("unless ... permission") always qualifies it; one in the
     next sentence ("The only exception ... family member") only when the question is about its condition."""
-    if _EXCEPTION.search(sentence):
-        return True
+    own = _EXCEPTION.search(sentence)
+    if own:
+        # "unless ... permission of the Head" is a route anyone may take; "unless the pupil is a member of the
+        # adult's family" is a fact that holds only when the question is about it.
+        condition = sentence[own.start():]
+        if _PERMISSION_ROUTE.search(condition) and not CLAUSE_PARTY["family"].search(condition) \
+                and not re.search(r"\bfamily\b", condition, re.IGNORECASE):
+            return True
+        rule_words = word_stems(sentence[:own.start()]) | _GENERIC
+        return bool((word_stems(condition) - rule_words) & query_tokens)
     sentences = split_sentences(clause_text)
     if sentence not in sentences:
         return False

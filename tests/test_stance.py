@@ -6,6 +6,7 @@ import pytest
 
 from assistant.retrieve import word_stems
 from assistant.stance import question_kind, read_stance, sets_duty
+from assistant.vocabulary import expand_query
 
 STOC_3_8 = ("Staff should not accept any current student of any age or any ex-student of the Trust under the age "
             "of 18 as a friend, follower, subscriber or similar on any personal social media account.")
@@ -52,3 +53,27 @@ def test_a_rule_limited_to_under_18s_does_not_forbid_adults(question, clause, st
 def test_a_current_pupil_of_any_age_stays_prohibited_even_at_18():
     question = "One of my sixth formers is 18 now and wants to follow me on Instagram. Can I accept?"
     assert read_stance(question, STOC_3_8, word_stems(question), ["pupil"]).stance == "prohibited"
+
+
+SJEAT_6_9 = ("Adults must never use or access the social networking sites or social networking pages of pupils at the "
+             "school unless the pupil is a member of the adult’s family and the family relationship has been "
+             "acknowledged and discussed in advance with the Head of School.")
+WCAT_6_V = ("Adults must not engage in conversations about students with their parents or carers or with any other "
+            "person by any form of social networking or social media unless they have the express permission of the "
+            "Headteacher to do so.")
+
+
+@pytest.mark.parametrize("question, clause, stance", [
+    # A fact condition (the pupil is family) qualifies the rule only when the question is about it.
+    ("Is it ok for me to have a look at a pupil's public TikTok?", SJEAT_6_9, "prohibited"),
+    ("My niece is a pupil here. Can I look at her TikTok page?", SJEAT_6_9, "conditional"),
+    # A permission route ("unless ... permission of the Headteacher") is open to anyone who asks.
+    ("A parent messaged me about her son on Messenger. Can I reply?", WCAT_6_V, "conditional"),
+])
+def test_an_exception_qualifies_the_rule_when_it_can_apply(question, clause, stance):
+    # The assistant reads clauses with the query as expanded by the vocabulary ("niece" -> "family member").
+    assert read_stance(question, clause, word_stems(expand_query(question))).stance == stance
+
+
+def test_a_what_if_question_asks_for_a_rule():
+    assert question_kind("What if my Head of School says it's fine for this one family?") == "permission"
