@@ -203,6 +203,9 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
         kind = "conditional"
     elif kind == "required" and _requirement_rules_out(question, sentence):
         kind = "prohibited"
+    elif kind == "required" and _ONLY_RESTRICTION.search(sentence) and question_kind(question) == "permission":
+        # "must only use the official school website": allowed, but only that way.
+        kind = "conditional"
     return StanceReading(kind, sentence, phrase)
 
 
@@ -229,6 +232,10 @@ def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:
     if not (_UNDER_18.search(sentence) and _ADULT.search(question)):
         return False
     return "former" in parties or "of any age" not in sentence.lower()
+
+
+_ONLY_RESTRICTION = re.compile(r"\b(must|should|may|can|will) only\b|\bonly (be )?(use|used|permitted|allowed)\b",
+                               re.IGNORECASE)
 
 
 def _requirement_rules_out(question: str, sentence: str) -> bool:
