@@ -125,7 +125,12 @@ _SPELLINGS = {
     "center": "centre", "principal": "principal", "cellphone": "mobile phone",
 }
 
-_COMPILED = [(re.compile(pattern), expansion) for pattern, expansion in _ENTRIES]
+def _plural_tolerant(pattern: str) -> str:
+    """Let every phrase also match its plural or possessive ("friend requests", "parent's")."""
+    return pattern[:-2] + r"(?:s|es|'s)?\b" if pattern.endswith(r")\b") else pattern
+
+
+_COMPILED = [(re.compile(_plural_tolerant(pattern)), expansion) for pattern, expansion in _ENTRIES]
 
 # Words a misspelling is corrected towards: the policies' key terms. Kept short on purpose: every target
 # is a chance to "correct" a real word ("repost" is not "report").
