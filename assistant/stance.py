@@ -72,6 +72,7 @@ _ASKS_FOR_RULE = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is meant by|mean by|what does .* mean|"
+                         r"difference between|distinguish|"
                          r"who (is|are) responsible|who does (the|this) policy (apply|cover)|how often|when will)\b",
                          re.IGNORECASE)
 
@@ -87,9 +88,12 @@ def ask_part(question: str) -> str:
 # A question about what the school or trust does, not about what the asker may do.
 _ORGANISATION_ACTS = re.compile(
     r"\b(can|could|will|would|does|do|may|is|are)\s+(the |my |our |a )?(school|schools|trust|trusts|academy|head|"
-    r"headteacher|principal|employer|hr|management|they)\s+(monitor|check|watch|look|read|see|give|offer|provide|"
-    r"support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access)\b|"
+    r"headteacher|principal|employer|hr|management|they)\s+(\w+ly\s+)?(monitor|check|watch|look|read|see|give|offer|"
+    r"provide|support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access)\b|"
     r"\bwhat (support|sanctions?|disciplinary|consequences|action will|happens to|format|does (it|the policy) say)\b|"
+    r"\b(consequences|sanctions?|penalt(y|ies)) (for|of|if|when)\b|"
+    r"\b(on|about) who (staff|employees|adults|teachers|we|they) (should|must|are told to|have to|need to)\b|"
+    r"\bwho (are|should) (staff|employees|adults|teachers) (told|supposed|expected|required)?\b|"
     r"\b(handle|format|frequency|how often)\b",
     re.IGNORECASE,
 )
@@ -117,6 +121,8 @@ _OBLIGATION_QUESTION = re.compile(
     r"\b(what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to do|"
     r"what are we (meant|supposed|expected) to do|what('?s| is) the (position|procedure|process)|"
     r"who (do|should|must|would|can) (i|we) (tell|report|inform|contact|speak|talk|go)|"
+    r"who (am i|are we) (supposed|meant|expected|required|obliged) to (tell|report|inform|contact|speak|talk|go)|"
+    r"(do|should|must) (i|we) (have|need) to do anything|"
     r"(do|should|must) (i|we) (have|need) to (report|tell|inform|raise|record|declare|disclose|let|sort|review|do)|"
     r"(have|need) (i|we) to (report|tell|inform)|anything (i'?m|i am|we'?re|we are|i) (supposed|meant|expected|"
     r"required|need|have) to do|should (i|we) (report|tell|inform|record|raise|declare|disclose|let)|"

@@ -25,6 +25,12 @@ STOC_3_2 = "Any communication received from children on any personal social medi
     ("HR query: comparing the five policies, what sanctions does each one spell out?", "informational"),
     ("Can the school monitor my personal social media?", "informational"),
     ("HR query: which trusts' policies would allow that and which wouldn't?", "permission"),
+    ("Who am I supposed to tell, and is there anything I shouldn't be doing myself?", "obligation"),
+    ("Can management actually look at my personal Instagram?", "informational"),
+    ("How do the trusts differ on who staff should report social media concerns to?", "informational"),
+    ("How do the policies differ on consequences for staff who breach them?", "informational"),
+    ("what's the difference between cyberbullying and trolling in the policy?", "informational"),
+    ("How do the trusts differ on accepting friend requests from parents?", "permission"),
     # Context sentences do not decide the kind: only the asking sentence does.
     ("What a week. A mum sent me a friend request. Can I accept it?", "permission"),
 ])
