@@ -278,6 +278,11 @@ _PERMISSION_ROUTE = re.compile(r"\b(permission|consent|agreed|agreement|approv\w
                                r"principal|protocols?)\b", re.IGNORECASE)
 
 
+# Words every exception is phrased with; sharing them with a question says nothing about its condition.
+_EXCEPTION_WORDS = word_stems("has have had is are was rule rules exception exceptions only where when case cases "
+                              "this that such any been being")
+
+
 def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str]) -> bool:
     """An exception in the rule's own sentence ("unless ... permission") always qualifies it; one in the
     next sentence ("The only exception ... family member") only when the question is about its condition."""
@@ -289,12 +294,12 @@ def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str]) 
         if _PERMISSION_ROUTE.search(condition) and not CLAUSE_PARTY["family"].search(condition) \
                 and not re.search(r"\bfamily\b", condition, re.IGNORECASE):
             return True
-        rule_words = word_stems(sentence[:own.start()]) | _GENERIC
+        rule_words = word_stems(sentence[:own.start()]) | _GENERIC | _EXCEPTION_WORDS
         return bool((word_stems(condition) - rule_words) & query_tokens)
     sentences = split_sentences(clause_text)
     if sentence not in sentences:
         return False
     following = sentences[sentences.index(sentence) + 1:sentences.index(sentence) + 2]
     # Only the exception's own condition counts, not the words it repeats from the rule.
-    rule_words = word_stems(sentence) | _GENERIC
+    rule_words = word_stems(sentence) | _GENERIC | _EXCEPTION_WORDS
     return any(_EXCEPTION.search(s) and (word_stems(s) - rule_words) & query_tokens for s in following)

@@ -83,3 +83,19 @@ def test_an_exception_qualifies_the_rule_when_it_can_apply(question, clause, sta
 
 def test_a_what_if_question_asks_for_a_rule():
     assert question_kind("What if my Head of School says it's fine for this one family?") == "permission"
+
+
+WCAT_6_VIII = ("Adults must never “follow” or allow themselves to be “followed”, or make a “friend” of, or have any "
+               "contact with a student at the school on any social networking site. The only exception to this rule is "
+               "where the student is a member of the adult’s family and the family relationship has been identified to "
+               "and acknowledged by the Headteacher.")
+
+
+@pytest.mark.parametrize("question, stance", [
+    # Sharing "rule" or "has" with the exception sentence does not put the question under its condition.
+    ("One of my year 9s has sent me a follow request on Insta. Is it actually against the rules to accept?",
+     "prohibited"),
+    ("My nephew is a student here and has sent me a follow request on Insta. Can I accept?", "conditional"),
+])
+def test_an_exception_in_the_next_sentence_applies_only_to_its_condition(question, stance):
+    assert read_stance(question, WCAT_6_VIII, word_stems(expand_query(question)), ["pupil"]).stance == stance
