@@ -121,7 +121,8 @@ def party_weight(asked: frozenset[str], covered: frozenset[str], switched: bool 
     for _ in asked - covered:
         weight *= 0.8 if switched else 0.88  # the clause does not mention someone the question is about
     if asked and (covered - asked) and not (covered & asked):
-        weight *= 0.92  # the clause is about someone else entirely
+        # The clause is about someone else entirely; after a follow-up named new people, likely the old ones.
+        weight *= 0.8 if switched else 0.92
     return weight
 
 
