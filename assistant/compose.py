@@ -21,7 +21,7 @@ class Thresholds:
     max_gap: float = 0.15  # a trust far below the best-matching trust lacks the topic...
     confident_score: float = 0.55  # ...unless its own best clause is a strong match regardless
     related_margin: float = 0.12  # further clauses cited when within this of the top score
-    duty_margin: float = 0.12  # for "what must I do?" a clause setting a duty leads when within this of the top
+    duty_margin: float = 0.2  # for "what must I do?" a clause setting a duty leads when within this of the top
     max_citations: int = 3
 
 
@@ -57,7 +57,7 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     kind = question_kind(latest_turn or question)
     if kind == "obligation":
         # "Who do I tell?": the clause that says whom to tell answers it, not the rule that was broken.
-        duty = next((h for h in hits[:4] if sets_duty(h.clause.text) and top.score - h.score <= thresholds.duty_margin),
+        duty = next((h for h in hits[:6] if sets_duty(h.clause.text) and top.score - h.score <= thresholds.duty_margin),
                     None)
         if duty is not None and duty is not top:
             hits = [duty] + [h for h in hits if h is not duty]
