@@ -47,7 +47,7 @@ class RetrievedClause:
 
 ORGANISATION_SUBJECT = re.compile(
     r"^(the |all |each |any )?(headteacher|head of school|principal|governing body|governors|trust|slt|"
-    r"school|schools|academy|<academy>|senior management|local governing body)\b(?! staff)",
+    r"school|schools|academy|<academy>|senior management|local governing body)(?!\w)(?! staff)",
     re.IGNORECASE,
 )
 PUPIL_SUBJECT = re.compile(r"^(pupils|students|children)\b", re.IGNORECASE)

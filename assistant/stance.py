@@ -66,7 +66,7 @@ class StanceReading:
 _ASKS_FOR_RULE = re.compile(
     r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
     r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|"
-    r"get away with|breach|"
+    r"get away with|breach|rules? (against|about|on)|any rule|a rule|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on)\b",
     re.IGNORECASE,
@@ -87,9 +87,9 @@ def ask_part(question: str) -> str:
 
 # A question about what the school or trust does, not about what the asker may do.
 _ORGANISATION_ACTS = re.compile(
-    r"\b(can|could|will|would|does|do|may|is|are)\s+(the |my |our |a )?(school|schools|trust|trusts|academy|head|"
-    r"headteacher|principal|employer|hr|management|they)\s+(\w+ly\s+)?(monitor|check|watch|look|read|see|give|offer|"
-    r"provide|support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access)\b|"
+    r"\b(can|could|will|would|does|do|may|is|are)\s+(the |my |our |a )?([a-z]+ )?(school|schools|trust|trusts|"
+    r"academy|head|headteacher|principal|employer|hr|management|they)\s+(\w+ly\s+)?(monitor|check|watch|look|read|see|give|offer|"
+    r"provide|support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access|keep|log|record)\b|"
     r"\bwhat (support|sanctions?|disciplinary|consequences|action will|happens to|format|does (it|the policy) say)\b|"
     r"\b(consequences|sanctions?|penalt(y|ies)) (for|of|if|when)\b|"
     r"\b(on|about) who (staff|employees|adults|teachers|we|they) (should|must|are told to|have to|need to)\b|"
@@ -149,11 +149,16 @@ def best_sentence(clause_text: str, query_tokens: set[str], obligation: bool = F
     if obligation:
         sentences = [s for s in sentences if _DUTY.search(s)] or sentences
 
-    def score(item: tuple[int, str]) -> tuple[int, int, int]:
-        index, sentence = item
-        overlap = len(query_tokens & word_stems(sentence))
-        return overlap, int(bool(_MODAL_RE.search(sentence))), -index
-    return max(enumerate(sentences), key=score)[1]
+    overlaps = [len(query_tokens & word_stems(s)) for s in sentences]
+    rules = [i for i, s in enumerate(sentences) if _MODAL_RE.search(s)]
+    # A sentence that carries a rule is the better quote unless another says clearly more about the question
+    # ("If you are unsure ... advice can be sought" shares words with "can I post...?" but decides nothing).
+    if rules and max(overlaps[i] for i in rules) >= max(1, max(overlaps) / 2):
+        candidates = rules
+    else:
+        candidates = list(range(len(sentences)))
+    best = max(candidates, key=lambda i: (overlaps[i], -i))
+    return sentences[best]
 
 
 def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:

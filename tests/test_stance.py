@@ -99,3 +99,22 @@ WCAT_6_VIII = ("Adults must never “follow” or allow themselves to be “foll
 ])
 def test_an_exception_in_the_next_sentence_applies_only_to_its_condition(question, stance):
     assert read_stance(question, WCAT_6_VIII, word_stems(expand_query(question)), ["pupil"]).stance == stance
+
+
+DSAT_5_1_1 = ("To carefully consider, before posting content on social media sites, whether it will bring <Academy> "
+              "into disrepute, breach confidentiality or copyright or be considered offensive, defamatory, "
+              "discriminatory, bullying or is potential harassment. If you are unsure of whether it is appropriate to "
+              "post certain content on a social media site advice can be sought from the Principal.")
+
+
+def test_the_rule_sentence_is_read_rather_than_advice_that_shares_more_words():
+    question = "Is it appropriate to post a rant about the head on my Facebook if I'm unsure?"
+    reading = read_stance(question, DSAT_5_1_1, word_stems(expand_query(question)))
+    assert reading.stance == "caution"
+    assert reading.quote.startswith("To carefully consider")
+
+
+def test_a_rule_about_what_the_academy_does_is_informational():
+    clause = "<Academy> will not routinely monitor the webpages that an employee can access from their laptop."
+    question = "Can I look at Facebook on my work laptop?"
+    assert read_stance(question, clause, word_stems(question)).stance == "informational"
