@@ -24,7 +24,9 @@ _MODALS: list[tuple[str, str]] = [
                    r"cannot|can not|are not permitted|is not permitted|not permitted|not allowed|are not to|"
                    r"no circumstances|never|do not|does not|not be|prohibited|forbidden|will be treated as|"
                    r"breach of this policy"),
-    ("permitted", r"are encouraged|is encouraged|encouraged to|are permitted|is permitted|are allowed|is allowed|"
+    # "who is allowed to view" describes the audience, it permits nothing.
+    ("permitted", r"are encouraged|is encouraged|encouraged to|(?<!who )(?<!which )(?<!what )(?:are permitted|"
+                  r"is permitted|are allowed|is allowed)|"
                   r"is acceptable|are free to|may wish to|"
                   r"(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
     ("required", r"must|should|are required|is required|needs? to|has to|have to|are expected|is expected|"
