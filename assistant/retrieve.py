@@ -32,6 +32,7 @@ class RetrievalLevers:
     audience: bool = True  # down-weight clauses that govern pupils or the organisation, not staff
     parties: bool = True  # match who the question is about (parents, former pupils, colleagues, family)
     dense_weight: float = 0.7
+    lexical_full_score: float = 18.0  # a BM25 score (shared statistics) at which the lexical signal counts fully
 
 
 @dataclass(frozen=True)
@@ -146,27 +147,42 @@ def word_stems(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"\w\w+", text.lower()) if w not in _STOPWORDS}
 
 
-class TrustIndex:
-    """One trust's clauses with their vectors and a BM25 index."""
+class Lexicon:
+    """One BM25 index over every trust's clauses. Shared statistics (IDF, average length) keep lexical
+    scores comparable across trusts: a short policy's best match is not penalised for its size."""
 
-    def __init__(self, trust: str, clauses: list[Clause], vectors: dict[str, list[float]], titles: bool) -> None:
+    def __init__(self, texts: list[str]) -> None:
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
+                         show_progress=False)
+        self._vocab = self._bm25.vocab_dict
+        self._size = len(texts)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self._vocab]
+        if not known:
+            return np.zeros(self._size, dtype=np.float32)
+        return self._bm25.get_scores(known)
+
+
+class TrustIndex:
+    """One trust's clauses with their vectors, and its slice of the shared lexicon."""
+
+    def __init__(self, trust: str, clauses: list[Clause], vectors: dict[str, list[float]]) -> None:
         self.trust = trust
         self.clauses = clauses
         self.by_id = {c.id: c for c in clauses}
         self.matrix = np.array([vectors[c.id] for c in clauses], dtype=np.float32)
         self.audiences = [clause_audience(c) for c in clauses]
         self.parties = [clause_parties(c) for c in clauses]
-        lexical_texts = [f"{c.section_title} {c.text}" if titles else c.text for c in clauses]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(bm25s.tokenize(lexical_texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
-                         show_progress=False)
-        self._vocab = self._bm25.vocab_dict
+        self._lexicon: Lexicon | None = None
+        self._start = 0
+
+    def attach(self, lexicon: Lexicon, start: int) -> None:
+        self._lexicon, self._start = lexicon, start
 
     def lexical_scores(self, query_tokens: list[str]) -> np.ndarray:
-        known = [t for t in query_tokens if t in self._vocab]
-        if not known:
-            return np.zeros(len(self.clauses), dtype=np.float32)
-        return self._bm25.get_scores(known)
+        return self._lexicon.scores(query_tokens)[self._start:self._start + len(self.clauses)]
 
 
 class Retriever:
@@ -182,7 +198,14 @@ class Retriever:
         """(Re)load every live trust from the store; call after the index changes."""
         indexes = {}
         for trust in sorted(store.trusts()):
-            indexes[trust] = TrustIndex(trust, store.clauses(trust), store.vectors(trust), self.levers.titles)
+            indexes[trust] = TrustIndex(trust, store.clauses(trust), store.vectors(trust))
+        texts, starts = [], {}
+        for trust, index in indexes.items():
+            starts[trust] = len(texts)
+            texts += [f"{c.section_title} {c.text}" if self.levers.titles else c.text for c in index.clauses]
+        lexicon = Lexicon(texts or [""])
+        for trust, index in indexes.items():
+            index.attach(lexicon, starts[trust])
         self.indexes = indexes  # swapped whole, so concurrent readers see old or new, never half
         self.known_words = frozenset(w.lower() for index in indexes.values() for c in index.clauses
                                      for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
@@ -216,7 +239,7 @@ class Retriever:
             top = float(raw.max())
             lexical = raw / top if top > 0 else raw
             # Confidence in the lexical signal grows with how much of the query it explains.
-            lexical_strength = min(1.0, top / 12.0)
+            lexical_strength = min(1.0, top / self.levers.lexical_full_score)
             fused = self.levers.dense_weight * dense + (1 - self.levers.dense_weight) * lexical * lexical_strength
         else:
             lexical = np.zeros_like(dense)
