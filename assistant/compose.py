@@ -15,7 +15,8 @@ from assistant.stance import StanceReading, best_sentence, question_kind, read_s
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Relevance below which a policy is judged not to address the question (calibrated on the gold and holdout sets; lexical scores share corpus-wide statistics so trusts compare)."""
+    """Relevance below which a policy is judged not to address the question (calibrated on the gold and
+    holdout sets; lexical scores share corpus-wide statistics, so scores of different trusts compare)."""
 
     min_score: float = 0.38  # fused score of the best clause
     max_gap: float = 0.2  # a trust far below the best-matching trust lacks the topic...
