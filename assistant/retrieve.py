@@ -132,6 +132,10 @@ _AUDIENCE_WEIGHT = {"staff": 1.0, "background": 0.8, "organisation": 0.8, "pupil
 _STAFF_ASKING = re.compile(r"\b(i|i'm|im|me|my|we|our|us|staff|teachers?|employees?|adults?|tas?)\b", re.IGNORECASE)
 
 
+_DEFINITION_QUESTION = re.compile(r"\b(what (is|are|counts as|does .{1,30} mean)|define|definition|defined|"
+                                  r"difference between|meaning of|what is meant by)\b", re.IGNORECASE)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
     return [list(t) for t in tokens]
@@ -225,7 +229,9 @@ class Retriever:
         if query_vector is None:
             query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         query_tokens = tokenize([text])[0]
-        staff_question = bool(_STAFF_ASKING.search(question))
+        # A definition question is answered by the definitions a staff "can I" question is steered away from.
+        staff_question = (bool(_STAFF_ASKING.search(question))
+                          and not _DEFINITION_QUESTION.search(latest_turn or question))
         switched = bool(question_parties(latest_turn))
         asked = question_parties(latest_turn) or question_parties(question) if self.levers.parties else frozenset()
         return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, asked, k, switched)

@@ -50,9 +50,12 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"\b(indecent|child abuse images?|csam)\b", "indecent images of children"),
     (r"\b(log-?in|logins|log-?ins|password|passwords|passcode|pin|credentials|account details)\b",
      "login details passwords log-ins"),
-    (r"\b(privacy|private account|lock(ed)? (down|my account)|public profile|settings)\b",
+    (r"\b(privacy|private account|lock(ed)? (down|my account)|public (profile|account|page|insta\w*|facebook|"
+     r"tiktok)|settings|anyone can see|everyone can see|visible|open (profile|account)|strava|location sharing|"
+     r"find me|look me up|searchable)\b",
      "privacy settings restrict access"),
-    (r"\b(confidential|confidentiality|gossip|sensitive|data protection|gdpr|records)\b",
+    (r"\b(confidential|confidentiality|gossip|sensitive|data protection|gdpr|records|leak|leaked|leaking|"
+     r"internal|restructur\w*|redundanc\w*|staff meeting|behind closed doors|inside info\w*|not public yet)\b",
      "confidential information confidentiality"),
     (r"\b(bully|bullied|bullying|cyberbully\w*|troll|trolled|trolling|harass\w*|abusive|threat\w*)\b",
      "cyberbullying trolling harassment abuse"),
@@ -109,12 +112,16 @@ _ENTRIES: list[tuple[str, str]] = [
      "keep records of the abuse texts e-mails messages evidence not delete"),
     (r"\b(police|crime|criminal|illegal|unlawful)\b", "police criminal offence unlawful"),
     (r"\b(reputation|look bad|bad light|embarrass\w*|disrepute)\b", "reputation bring the school into disrepute"),
-    (r"\b(about me|named me|naming me|targeting me|picking on me|attack(ing)? me)\b",
+    (r"\b(about me|named me|naming me|targeting me|picking on me|attack(ing)? me|filmed me|recorded me|"
+     r"(video|photo|pic|picture|clip) of me|of me (teaching|in class|shouting))\b",
      "cyberbullying trolling of staff abuse"),
     (r"\b(whatsapp group|group chat|group chats|class group|parents'? group)\b",
      "messaging group communication parents"),
     (r"\b(class dojo|dojo|seesaw|google classroom|teams|tapestry|class page|class blog)\b",
      "official school website communication"),
+    (r"\b(what (do|should|must|shall) i do|what am i (meant|supposed|expected) to do|(do|should) i (need to )?do "
+     r"anything|anything (else )?i (need|have|ought) to do|what('?s| is) the (procedure|process|position))\b",
+     "report concerns raised with the Headteacher Designated Safeguarding Lead"),
     (r"\b(age|under 18|under-18|over 18|aged \d+|\d+[- ]years?[- ]old|adult now|grown up|\d+ now)\b", "age of 18"),
 ]
 

@@ -13,6 +13,12 @@ from assistant.vocabulary import correct_typos, expand_query, expansion_terms
     ("is adult content on my work laptop a sacking offence?", "pornography"),
     ("can my TA borrow my work login?", "login details passwords"),
     ("slagging off the head on Facebook", "criticise"),
+    ("can I accept friend requests from parents?", "friend follow"),  # plurals match too
+    ("a student filmed me shouting and posted it", "cyberbullying"),
+    ("can I post about the restructure before it's announced?", "confidential information"),
+    ("my Strava shows where I live", "privacy settings"),
+    ("a colleague shares memes mocking trans people", "gender reassignment"),
+    ("what am I meant to do about it?", "report concerns"),
 ])
 def test_staff_phrasing_brings_in_the_policy_terms(question, policy_words):
     assert policy_words in " ".join(expansion_terms(question))
