@@ -84,7 +84,8 @@ def _alias_patterns(trusts: dict[str, TrustInfo]) -> list[tuple[re.Pattern, str]
 
 def trusts_named(text: str, trusts: dict[str, TrustInfo]) -> tuple[str, ...]:
     found: list[str] = []
-    lowered = text.lower()
+    # "St. Paul's", "Saint Paul's" and "St Paul's" name the same school.
+    lowered = re.sub(r"\bsaint\b|\bst\.", "st", text.lower())
     for pattern, trust in _alias_patterns(trusts):
         if pattern.search(lowered) and trust not in found:
             found.append(trust)

@@ -12,6 +12,7 @@ from evals.score import ScoreReport, check_thresholds, load_thresholds, render_m
 EVALS_DIR = Path(__file__).resolve().parent
 GOLD_PATH = EVALS_DIR / "gold.yaml"
 HOLDOUT_PATH = EVALS_DIR / "holdout.yaml"
+HOLDOUT_B_PATH = EVALS_DIR / "holdout_b.yaml"  # written independently from the policies alone
 TARGETS_PATH = EVALS_DIR / "targets.yaml"
 
 
