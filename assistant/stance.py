@@ -23,6 +23,7 @@ _MODALS: list[tuple[str, str]] = [
     ("prohibited", r"must not|must never|mustn't|should not|shouldn't|should never|will not|shall not|may not|"
                    r"cannot|can not|are not permitted|is not permitted|not permitted|not allowed|are not to|"
                    r"no circumstances|never|do not|does not|not be|prohibited|forbidden|will be treated as|"
+                   r"will raise serious concerns|will be viewed as|will be regarded as|neither should|nor should|"
                    r"breach of this policy"),
     # "who is allowed to view" describes the audience, it permits nothing.
     ("permitted", r"are encouraged|is encouraged|encouraged to|(?<!who )(?<!which )(?<!what )(?:are permitted|"
@@ -120,7 +121,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 _OBLIGATION_QUESTION = re.compile(
-    r"\b(what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to do|"
+    r"\b(what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to (do|keep|record|save|"
+    r"report|say)|what (should|do) (i|we) (keep|record|save|report)|"
     r"what are we (meant|supposed|expected) to do|what('?s| is) the (position|procedure|process)|"
     r"who (do|should|must|would|can) (i|we) (tell|report|inform|contact|speak|talk|go)|"
     r"who (am i|are we) (supposed|meant|expected|required|obliged) to (tell|report|inform|contact|speak|talk|go)|"

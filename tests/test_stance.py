@@ -118,3 +118,14 @@ def test_a_rule_about_what_the_academy_does_is_informational():
     clause = "<Academy> will not routinely monitor the webpages that an employee can access from their laptop."
     question = "Can I look at Facebook on my work laptop?"
     assert read_stance(question, clause, word_stems(question)).stance == "informational"
+
+
+def test_a_stated_consequence_reads_as_a_prohibition():
+    clause = ("If any adult uses school equipment or personal equipment in school to access pornography or links to "
+              "it, this will raise serious concerns about the suitability of the adult concerned to work with students.")
+    question = "is there a rule about having adult content on my own phone if I bring it into school?"
+    assert read_stance(question, clause, word_stems(expand_query(question))).stance == "prohibited"
+
+
+def test_what_am_i_supposed_to_keep_is_an_obligation():
+    assert question_kind("ok and if someone's trolling me what am I supposed to keep as evidence?") == "obligation"
