@@ -92,7 +92,9 @@ def ask_part(question: str) -> str:
 _ORGANISATION_ACTS = re.compile(
     r"\b(can|could|will|would|does|do|may|is|are)\s+(the |my |our |a )?([a-z]+ )?(school|schools|trust|trusts|"
     r"academy|head|headteacher|principal|employer|hr|management|they)\s+(\w+ly\s+)?(monitor|check|watch|look|read|see|give|offer|"
-    r"provide|support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access|keep|log|record)\b|"
+    r"provide|support|discipline|sack|dismiss|fire|punish|sanction|handle|deal|track|access|keep|log|record|make|"
+    r"force|require|demand)\b|"
+    r"\bwho (am i|are we|do i|should i|can i) (meant |supposed )?(to )?ask\b|"
     r"\bwhat (support|sanctions?|disciplinary|consequences|action will|happens to|format|does (it|the policy) say)\b|"
     r"\b(consequences|sanctions?|penalt(y|ies)) (for|of|if|when)\b|"
     r"\b(on|about) who (staff|employees|adults|teachers|we|they) (should|must|are told to|have to|need to)\b|"
@@ -111,7 +113,9 @@ def question_kind(question: str) -> str:
         return "obligation"
     if _DEFINITION.search(asking) or _ORGANISATION_ACTS.search(asking):
         return "informational"
-    if _INFO_QUESTION.search(asking) and not _ASKS_FOR_RULE.search(asking):
+    # "..., where do I actually find those?": the asking clause may follow the context in the same sentence.
+    last_clause = re.split(r"[,;:]\s+|\s[-–]\s", asking)[-1]
+    if any(_INFO_QUESTION.search(part) and not _ASKS_FOR_RULE.search(part) for part in {asking, last_clause}):
         return "informational"
     return "permission"
 
@@ -127,7 +131,8 @@ _OBLIGATION_QUESTION = re.compile(
     r"who (do|should|must|would|can) (i|we) (tell|report|inform|contact|speak|talk|go)|"
     r"who (am i|are we) (supposed|meant|expected|required|obliged) to (tell|report|inform|contact|speak|talk|go)|"
     r"(do|should|must) (i|we) (have|need) to do anything|"
-    r"(do|should|must) (i|we) (have|need) to (report|tell|inform|raise|record|declare|disclose|let|sort|review|do)|"
+    r"(do|should|must) (i|we) (\w+ly )?(have|need) to (go and |go to )?(report|tell|inform|raise|record|declare|"
+    r"disclose|let|sort|review|do)|"
     r"(have|need) (i|we) to (report|tell|inform)|anything (i'?m|i am|we'?re|we are|i) (supposed|meant|expected|"
     r"required|need|have) to do|should (i|we) (report|tell|inform|record|raise|declare|disclose|let)|"
     r"am i (required|obliged|expected)|who do i tell|(need|have) to (report|tell|inform) (it|this|them|anyone))\b",

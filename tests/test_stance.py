@@ -31,6 +31,10 @@ STOC_3_2 = "Any communication received from children on any personal social medi
     ("How do the policies differ on consequences for staff who breach them?", "informational"),
     ("what's the difference between cyberbullying and trolling in the policy?", "informational"),
     ("How do the trusts differ on accepting friend requests from parents?", "permission"),
+    ("Induction mentioned some Prevent guidance we're meant to have read, where do I actually find those?",
+     "informational"),
+    ("If they investigate, can they actually make me hand over my passwords?", "informational"),
+    ("ok so do I actually have to go and tell the head?", "obligation"),
     # Context sentences do not decide the kind: only the asking sentence does.
     ("What a week. A mum sent me a friend request. Can I accept it?", "permission"),
 ])
