@@ -1,4 +1,4 @@
-"""CLI: `python -m evals run` (gold + two holdout sets, ours vs baseline, gate) and `python -m evals score GOLD ANSWERS`."""
+"""CLI: `python -m evals run` (gold + two holdouts, ours vs baseline, gate), `python -m evals score GOLD ANSWERS`."""
 
 from __future__ import annotations
 
