@@ -31,7 +31,7 @@ _MODALS: list[tuple[str, str]] = [
                   r"is acceptable|are free to|may wish to|"
                   r"(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
     ("required", r"must|should|are required|is required|needs? to|has to|have to|are expected|is expected|"
-                 r"is the expectation|will"),
+                 r"is the expectation|(staff|adults|employees|you|teachers) will(?! not| never)"),
 ]
 _MODAL_RE = re.compile("|".join(f"(?P<{kind}{i}>\\b(?:{pattern})\\b)" for i, (kind, pattern) in enumerate(_MODALS)),
                        re.IGNORECASE)
