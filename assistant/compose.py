@@ -19,7 +19,7 @@ class Thresholds:
     holdout sets; lexical scores share corpus-wide statistics, so scores of different trusts compare)."""
 
     min_score: float = 0.38  # fused score of the best clause
-    max_gap: float = 0.2  # a trust far below the best-matching trust lacks the topic...
+    max_gap: float = 0.15  # a trust far below the other trusts (the second best) lacks the topic...
     confident_score: float = 0.5  # ...unless its own best clause is a strong match regardless
     related_margin: float = 0.12  # further clauses cited when within this of the top score
     duty_margin: float = 0.2  # for "what must I do?" a clause setting a duty leads when within this of the top
@@ -47,7 +47,7 @@ class Judgement:
 
 def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
           best_other: float = 0.0, latest_turn: str = "") -> Judgement:
-    """Read one trust's hits. `best_other` is the top score any trust reached for this question."""
+    """Read one trust's hits. `best_other` is the reference top score across trusts (the second best)."""
     query_tokens = word_stems(query_text)
     if not hits:
         return Judgement("not_addressed", (), False)

@@ -108,7 +108,10 @@ class Assistant:
         hits_by_trust = self.retriever.retrieve(read.retrieval_text, list(self.trusts), k=6, query_vector=vector,
                                                 latest_turn=read.text if read.follow_up else "",
                                                 query_text=query_text)
-        best_score = max((hits[0].score for hits in hits_by_trust.values() if hits), default=0.0)
+        # The reference for "far below the others" is the second-best trust: one policy that happens to use the
+        # question's own words ("friend requests") must not make the others look silent.
+        tops = sorted((hits[0].score for hits in hits_by_trust.values() if hits), reverse=True)
+        best_score = tops[1] if len(tops) > 1 else (tops[0] if tops else 0.0)
         answers = []
         for trust_id in targets:
             info = self.trusts[trust_id]

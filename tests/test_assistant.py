@@ -129,6 +129,10 @@ CLEAR_CASES = [
     ("Can I post photos of pupils on my personal Instagram?", "wcat", "6.xviii", "prohibited", None, None),
     ("Can I post photos of pupils on my personal Instagram?", "sjeat", "6.16", "prohibited", None, None),
     ("Can I use social media during lessons?", "littletown", "5.5", "prohibited", None, None),
+    # One policy using the question's own words ("friend requests") does not make the others look silent.
+    ("Can staff accept friend requests from parents?", "wcat", "6.xi", "caution", None, None),
+    ("Can staff accept friend requests from parents?", "stoc", "3.1", "prohibited", None, None),
+    ("Can staff accept friend requests from parents?", "littletown", "5.3", "caution", None, None),
 ]
 
 
