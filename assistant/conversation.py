@@ -17,12 +17,17 @@ _COMPARISON = re.compile(
     r"(the )?trusts (say|handle|treat|approach)|consistent|inconsistent)\b",
     re.IGNORECASE,
 )
+# Words people put before a follow-up: "ok so...", "thanks. and what about...".
+_FILLER = r"^\s*((ok|okay|right|thanks|thank you|cheers|great|cool|hmm|ah|oh|sorry|yes|no)\b[\s,.!-]*)*"
 _FOLLOW_UP_START = re.compile(
-    r"^\s*(and|but|also|what about|how about|what if|same|so|then|ok so|okay so|what of|is that|does that|"
-    r"and if|or|plus|even if|even though|in that case)\b|\b(same question|the same|that rule|ones who|ones that|"
-    r"that one|this one)\b",
+    _FILLER + r"(and|but|also|what about|how about|what if|same|so|then|what of|is that|does that|and if|or|plus|"
+    r"even if|even though|in that case|would that|would the answer)\b|\b(same question|the same|that rule|ones who|"
+    r"ones that|that one|this one|the answer be)\b",
     re.IGNORECASE,
 )
+# A turn that says it starts something new is read on its own, whatever else it shares with the last one.
+_NEW_TOPIC = re.compile(r"\b(different|separate|unrelated|new|another|other) (question|thing|topic|issue|one)\b|"
+                        r"\bchanging the subject\b|\bon another note\b", re.IGNORECASE)
 # Pronouns point back only in a short question that has little subject of its own.
 _PRONOUN = re.compile(r"\b(they|them|those|these|it|this|that)\b", re.IGNORECASE)
 _ENGLISH_WORDS = frozenset(
@@ -94,11 +99,11 @@ def trusts_named(text: str, trusts: dict[str, TrustInfo]) -> tuple[str, ...]:
 
 
 def is_follow_up(text: str) -> bool:
-    words = text.split()
-    if len(words) > 25:
+    if _NEW_TOPIC.search(text):
         return False
     if _FOLLOW_UP_START.search(text):
-        return True
+        return True  # an explicit "and what about..." points back however long it runs
+    words = text.split()
     content = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _ENGLISH_WORDS and len(w) > 3]
     return bool(_PRONOUN.search(text)) and len(words) <= 10 and len(content) <= 3
 

@@ -281,3 +281,25 @@ def test_english_with_a_foreign_name_is_accepted():
 def test_no_words_is_refused(text):
     with pytest.raises(InputProblem, match="(?i)words"):
         clean_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ok so who exactly do I need to tell?",
+    "thanks. and what about ex-pupils?",
+    "ok what about setting up a WhatsApp group for my class parents from my own number then?",
+    "What would the answer be at a St James and Emmanuel school?",
+    # an explicit "and what about" points back however long the message runs
+    "and what about ex-pupils who are proper adults now, like 19 or 20 and at uni? a few from my very first class "
+    "have added me on Instagram and I have no idea whether I'm meant to accept them or just leave it",
+])
+def test_follow_ups_after_fillers_and_long_ones_are_read_with_the_conversation(text):
+    assert is_follow_up(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Different question - can I put my job title and school on LinkedIn?",
+    "ok thanks. totally separate thing but a mum has been slagging me off on facebook, what do I do?",
+    "Is it ok to post photos of pupils on my Instagram?",
+])
+def test_a_turn_that_starts_something_new_is_read_on_its_own(text):
+    assert not is_follow_up(text)
