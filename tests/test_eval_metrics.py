@@ -347,3 +347,12 @@ def test_cli_exit_2_on_bad_input(tmp_path, capsys):
     assert code == 2
     assert "unknown stance 'maybe'" in capsys.readouterr().err
     assert not (tmp_path / "score.json").exists()
+
+
+@pytest.mark.parametrize("name", ["gold.yaml", "holdout.yaml", "holdout_b.yaml"])
+def test_the_project_question_sets_name_only_real_trusts_and_clauses(name):
+    from ingest.corpus import load_corpus_clauses
+
+    clauses = {t: {c.id: c.text for c in cs} for t, cs in load_corpus_clauses().items()}
+    cases = load_gold(Path(__file__).resolve().parent.parent / "evals" / name, known_trusts=set(clauses))
+    assert check_gold_against_clauses(cases, clauses) == []
