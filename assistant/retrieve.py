@@ -78,7 +78,8 @@ def clause_audience(clause: Clause) -> str:
 # about colleagues, and the reverse. "Parents of pupils" is about parents, not pupils.
 _PARTIES = {
     "pupil": (r"\b(pupils?|students?|kids?|child|children|learners?|year \d+s?|sixth.?formers?|teens?|"
-              r"teenagers?|boy|girl)\b", r"\b(pupils?|students?|child|children)\b"),
+              r"teenagers?|boy|girl|grade \d+|\d+(st|nd|rd|th) graders?|graders?|middle schoolers?|high schoolers?|"
+              r"homeroom)\b", r"\b(pupils?|students?|child|children)\b"),
     "parent": (r"\b(mum|mums|mom|mother|dad|dads|father|parents?|carers?|guardians?)\b",
                r"\b(parents?|carers?)\b"),
     "former": (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|alumni|leavers?|(has|have|had) left|"

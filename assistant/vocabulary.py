@@ -16,13 +16,16 @@ _ENTRIES: list[tuple[str, str]] = [
     (r"\b(mum|mums|mom|moms|mother|dad|dads|father|parent|parents|guardian|carer|carers|step-?parent|"
      r"family of (a|my) (pupil|student|kid|child))\b", "parents carers families of pupils"),
     (r"\b(kid|kids|child|children|student|students|pupil|pupils|learner|learners|year \d+s?|"
-     r"teens?|teenagers?|youngsters?|boy|girl|sixth.?formers?)\b", "pupils students children"),
+     r"teens?|teenagers?|youngsters?|boy|girl|sixth.?formers?|grade \d+|\d+(st|nd|rd|th) grade(rs)?|"
+     r"(sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) grade(rs)?|graders?|middle schoolers?|high schoolers?|"
+     r"freshm[ae]n|sophomores?|homeroom|tutees?|form group|tutor group)\b", "pupils students children"),
     (r"\b(ex[- ]?pupils?|ex[- ]?students?|former (pupils?|students?)|old (pupils?|students?)|alumni|leavers?|"
      r"(has|have|had) left|who left|graduated|finished school|used to teach|left (the )?school|"
      r"no longer (at|a pupil|a student))\b", "former pupils ex-students former students"),
     (r"\b(colleague|colleagues|co-?workers?|workmates?|other teachers|staff member|fellow staff)\b",
      "work colleagues staff members"),
-    (r"\b(head|heads|headteacher|head teacher|principal|boss|slt|senior leadership|line manager)\b",
+    (r"\b(head|heads|headteacher|head teacher|principal|vice principal|assistant principal|deputy head|boss|slt|"
+     r"senior leadership|line manager|superintendent|school district|district office|administration|admin team)\b",
      "Headteacher Head of School Principal senior leadership"),
     (r"\b(sibling|siblings|brother|sister|cousin|niece|nephew|relative|related|my (own )?(son|daughter|kid|child))\b",
      "family member family relationship relatives siblings"),

@@ -44,3 +44,18 @@ def test_real_words_are_left_alone(word):
 
 def test_words_the_policies_use_are_never_changed():
     assert correct_typos("frend", known_words=frozenset({"frend"})) == "frend"
+
+
+@pytest.mark.parametrize(("question", "policy_words"), [
+    ("can I text my 8th graders about the field trip?", "pupils students"),
+    ("a kid in my homeroom followed me", "pupils students"),
+    ("my vice principal says it's fine", "Headteacher"),
+])
+def test_american_school_words_map_to_the_policies_terms(question, policy_words):
+    assert policy_words in " ".join(expansion_terms(question))
+
+
+def test_american_grades_are_pupils_for_party_matching():
+    from assistant.retrieve import question_parties
+
+    assert "pupil" in question_parties("can I follow my 10th graders on TikTok?")
