@@ -172,7 +172,8 @@ def correct_typos(text: str, known_words: frozenset[str] = frozenset()) -> str:
 
 
 def _one_slip(word: str, target: str) -> bool:
-    """Two neighbouring letters swapped ("freind") or one letter dropped ("pasword") — typing slips.
+    """Two neighbouring letters swapped ("freind"), one letter dropped ("pasword") or one extra ("parrents") —
+    typing slips.
     A changed letter is not counted: that is how real words differ ("repost", "report")."""
     if word[0] != target[0]:
         return False
@@ -182,6 +183,8 @@ def _one_slip(word: str, target: str) -> bool:
             and word[diffs[1]] == target[diffs[0]]
     if len(word) + 1 == len(target):
         return any(target[:i] + target[i + 1:] == word for i in range(len(target)))
+    if len(word) == len(target) + 1:  # one letter typed twice or stray ("parrents", "facebookk")
+        return any(word[:i] + word[i + 1:] == target for i in range(len(word)))
     return False
 
 
