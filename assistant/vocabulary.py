@@ -149,7 +149,9 @@ _KEY_TERMS = (
     "students parent parents colleague colleagues password message messages social media accept follow "
     "follower teacher photo photos picture mobile phone number email homework former report bullying "
     "trolling account private privacy profile personal headteacher principal inappropriate confidential "
-    "pornography permission relationship family receive received contact school website official"
+    "pornography permission relationship family receive received contact school website official "
+    "cyberbullying safeguarding confidentiality disciplinary complaint screenshot messenger professional "
+    "boundaries designated telephone comment comments unfriend block"
 ).split()
 _CORRECTION_TARGETS = sorted(set(_KEY_TERMS))
 _TARGET_SET = frozenset(_CORRECTION_TARGETS)

@@ -32,7 +32,8 @@ def test_a_question_with_no_domain_words_is_not_expanded():
 @pytest.mark.parametrize(("typed", "meant"), [
     ("freind", "friend"), ("pasword", "password"), ("facebok", "facebook"), ("requets", "request"),
     ("studnets", "students"), ("parnets", "parents"), ("instagam", "instagram"), ("colleage", "colleague"),
-    ("parrents", "parents"), ("facebookk", "facebook"),
+    ("parrents", "parents"), ("facebookk", "facebook"), ("cyberbulying", "cyberbullying"),
+    ("safegaurding", "safeguarding"),
 ])
 def test_typing_slips_in_domain_words_are_corrected(typed, meant):
     assert correct_typos(f"a {typed} question") == f"a {meant} question"
