@@ -215,11 +215,14 @@ class Retriever:
         self.known_words = frozenset(w.lower() for index in indexes.values() for c in index.clauses
                                      for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
 
+    def normalise(self, text: str) -> str:
+        """British spellings, and typing slips in domain words fixed (with the vocabulary lever)."""
+        text = normalise_spelling(text)
+        return correct_typos(text, self.known_words) if self.levers.vocabulary else text
+
     def query_text(self, question: str) -> str:
-        question = normalise_spelling(question)
-        if self.levers.vocabulary:
-            return expand_query(correct_typos(question, self.known_words))
-        return question
+        question = self.normalise(question)
+        return expand_query(question) if self.levers.vocabulary else question
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
                  latest_turn: str = "", query_text: str | None = None) -> dict[str, list[RetrievedClause]]:

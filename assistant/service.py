@@ -101,13 +101,15 @@ class Assistant:
         if chosen and named and chosen not in named and not read.comparison:
             asked = ", ".join(self.trusts[t].short_name for t in named)
             notice = f"You asked about {asked}, so this answer is for that."
-        query_text = self.retriever.query_text(read.retrieval_text)
+        # Typing slips and American spellings are fixed once, so retrieval and the stance reader see the same words.
+        question = self.retriever.normalise(read.retrieval_text)
+        latest_turn = self.retriever.normalise(read.text) if read.follow_up else ""
+        query_text = self.retriever.query_text(question)
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
-        hits_by_trust = self.retriever.retrieve(read.retrieval_text, list(self.trusts), k=6, query_vector=vector,
-                                                latest_turn=read.text if read.follow_up else "",
-                                                query_text=query_text)
+        hits_by_trust = self.retriever.retrieve(question, list(self.trusts), k=6, query_vector=vector,
+                                                latest_turn=latest_turn, query_text=query_text)
         # The reference for "far below the others" is the second-best trust: one policy that happens to use the
         # question's own words ("friend requests") must not make the others look silent.
         tops = sorted((hits[0].score for hits in hits_by_trust.values() if hits), reverse=True)
@@ -115,8 +117,8 @@ class Assistant:
         answers = []
         for trust_id in targets:
             info = self.trusts[trust_id]
-            judgement = judge(read.retrieval_text, query_text, hits_by_trust[trust_id], self.thresholds, best_score,
-                              latest_turn=read.text if read.follow_up else "")
+            judgement = judge(question, query_text, hits_by_trust[trust_id], self.thresholds, best_score,
+                              latest_turn=latest_turn)
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:

@@ -151,7 +151,10 @@ _KEY_TERMS = (
     "trolling account private privacy profile personal headteacher principal inappropriate confidential "
     "pornography permission relationship family receive received contact school website official "
     "cyberbullying safeguarding confidentiality disciplinary complaint screenshot messenger professional "
-    "boundaries designated telephone comment comments unfriend block"
+    "boundaries designated telephone comment comments unfriend block "
+    # the words a question's kind is read from ("shuold I", "am I allwoed")
+    "should allowed permitted supposed expected required require against policy policies compare "
+    "difference differ anything someone anyone"
 ).split()
 _CORRECTION_TARGETS = sorted(set(_KEY_TERMS))
 _TARGET_SET = frozenset(_CORRECTION_TARGETS)
