@@ -133,6 +133,10 @@ CLEAR_CASES = [
     ("Can staff accept friend requests from parents?", "wcat", "6.xi", "caution", None, None),
     ("Can staff accept friend requests from parents?", "stoc", "3.1", "prohibited", None, None),
     ("Can staff accept friend requests from parents?", "littletown", "5.3", "caution", None, None),
+    # typing slips and American words reach retrieval and the stance reader corrected
+    ("Shuold I acept a freind request from one of my 8th graders on Facebok?", "wcat", "6.viii", "prohibited",
+     None, None),
+    ("A studnet DM'd me on Instagram. Who am I supposed to tell?", "stoc", "3.2", "required", None, None),
 ]
 
 
