@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.vocabulary import expansion_terms
 from ingest.corpus import TrustInfo
 
 MAX_QUESTION_CHARS = 4000
@@ -36,6 +37,60 @@ _ENGLISH_WORDS = frozenset(
 )
 
 
+# Forum pleasantries say nothing about the policy question, but their words ("first post", "advice",
+# "teaching for ten years") pull retrieval towards the wrong clauses.
+_PLEASANTRIES = re.compile(
+    r"^\s*(hi|hello|hey|hiya|good morning|morning|good afternoon|good evening)( all| everyone| everybody| folks| "
+    r"guys| there)?\b[!,.]*|"
+    r"\b(long[- ]time lurker|first[- ]time poster|first (ever )?post( here)?|lurker)\b|"
+    r"\bsorry if (this|it)( has| 's|'s)? been (asked|covered|discussed)( before| already)?\b|"
+    r"\bi did (a )?search( first)?\b|\bhope (you'?re|you are|everyone'?s|everyone is) (all )?(well|ok|okay)\b|"
+    r"\b(thanks|thank you|cheers)( so much| very much| all| everyone)?( in advance)?\b[!.]*|"
+    r"\b(any|all) (advice|help|thoughts|input|replies)( would be| is| are)?( much| greatly| really| gratefully)? "
+    r"(appreciated|welcome|received)\b|"
+    r"\bi'?d (really |be )?(appreciate|love|welcome|grateful for) (some|any|your) (advice|help|thoughts|input)\b|"
+    r"\b(i'?m|i am) going round in circles( with this( one)?)?\b|"
+    r"\bbit of an? (weird|odd|awkward|strange|silly|random|tricky|daft) (one|question)\b|"
+    r"\b(i'?ve|i have) been (teaching|a teacher|a ta|in (teaching|education)|qualified)( for)? [\w ]{1,20}? "
+    r"(years?|months?)\b|\b(never|not) had this (happen|before)( before)?\b",
+    re.IGNORECASE,
+)
+
+
+# Words that make a sentence part of the question even without a vocabulary match.
+_TOPICAL = re.compile(r"\b(school|class|trust|academy|policy|post|posted|online|account|profile|friends?|"
+                      r"message|messaged|added|sent|shared|contact|social|media|work|job|staff|head|teach\w*|"
+                      r"years? old|\d+ now|left|leaver|relative|related|church|club|team|start\w*|join\w*|new|"
+                      r"private|public|group|september|trip|time|own|home|office|personal|leav\w*|ban|bans|banned|"
+                      r"allow\w*|rules?|permit\w*|breach\w*|report\w*|forbid\w*|against|must|should)\b",
+                      re.IGNORECASE)
+_FILLER_WORDS = frozenset("here there just really also some this that with have been from your what when".split())
+
+
+def strip_pleasantries(text: str) -> str:
+    """The message without greetings, thanks and forum small talk (or the message itself if nothing is left)."""
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        stripped = _PLEASANTRIES.sub(" ", sentence)
+        if stripped == sentence:
+            kept.append(sentence)
+            continue
+        # What is left of a sentence of small talk ("here, and as and.") is dropped unless it still asks something.
+        words = [w for w in re.findall(r"[a-z']{4,}", stripped.lower()) if w not in _FILLER_WORDS]
+        if "?" in stripped or len(words) >= 3:
+            kept.append(re.sub(r"^[\s,.!;:-]+", "", re.sub(r"\s+", " ", stripped)).strip())
+    # An opening or closing sentence that neither asks nor touches the domain ("Hope you're having a lovely half
+    # term.") is small talk too; sentences in the middle are the asker's context and stay.
+    def small_talk(sentence: str) -> bool:
+        return not ("?" in sentence or expansion_terms(sentence) or _TOPICAL.search(sentence))
+    while len(kept) > 1 and small_talk(kept[0]):
+        kept.pop(0)
+    while len(kept) > 1 and small_talk(kept[-1]):
+        kept.pop()
+    core = " ".join(k for k in kept if k)
+    return core if len(re.findall(r"[A-Za-z]{3,}", core)) >= 2 else text
+
+
 class InputProblem(ValueError):
     """A question the assistant cannot answer as given; the message is shown to the user."""
 
@@ -43,6 +98,7 @@ class InputProblem(ValueError):
 @dataclass(frozen=True)
 class ReadQuestion:
     text: str  # cleaned question
+    core: str  # the question without forum pleasantries: what retrieval and the stance reader read
     retrieval_text: str  # the question read with the conversation
     trusts: tuple[str, ...]  # trusts named in the question (or inherited from the conversation)
     comparison: bool
@@ -113,11 +169,12 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     text = clean_question(question)
     earlier = [clean_question(turn) for turn in history if turn and str(turn).strip()][-4:]
     named = trusts_named(text, trusts)
-    follow_up = bool(earlier) and is_follow_up(text)
-    retrieval_text = text
+    core = strip_pleasantries(text)
+    follow_up = bool(earlier) and is_follow_up(core)
+    retrieval_text = core
     if follow_up:
         # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
-        retrieval_text = f"{earlier[-1]} {text}"
+        retrieval_text = f"{strip_pleasantries(earlier[-1])} {core}"
     if not named and earlier:
         # Keep the trust the conversation was about, unless this turn names another.
         for turn in reversed(earlier):
@@ -128,4 +185,4 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     comparison = bool(_COMPARISON.search(text)) or (follow_up and bool(_COMPARISON.search(earlier[-1])))
     if comparison and len(trusts_named(text, trusts)) < 2:
         named = ()  # a comparison with no explicit list covers every trust
-    return ReadQuestion(text, retrieval_text, named, comparison, follow_up)
+    return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up)

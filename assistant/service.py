@@ -103,7 +103,7 @@ class Assistant:
             notice = f"You asked about {asked}, so this answer is for that."
         # Typing slips and American spellings are fixed once, so retrieval and the stance reader see the same words.
         question = self.retriever.normalise(read.retrieval_text)
-        latest_turn = self.retriever.normalise(read.text) if read.follow_up else ""
+        latest_turn = self.retriever.normalise(read.core) if read.follow_up else ""
         query_text = self.retriever.query_text(question)
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
         # Every trust is scored, even when one is asked about: how well the others match tells whether

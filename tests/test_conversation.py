@@ -12,6 +12,7 @@ from assistant.conversation import (
     clean_question,
     is_follow_up,
     read_question,
+    strip_pleasantries,
     trusts_named,
 )
 from ingest.corpus import load_trusts
@@ -143,7 +144,7 @@ def test_a_follow_up_that_names_another_trust_switches_to_it():
     question = read("and at DSAT?", ("I'm a TA at St Anthony's. " + FIRST,))
     assert question.follow_up
     assert question.trusts == ("dsat",)
-    assert question.retrieval_text.startswith("I'm a TA at St Anthony's.")
+    assert question.retrieval_text.startswith(FIRST)  # read with the earlier question (its small talk left out)
 
 
 def test_history_is_cleaned_too():
@@ -303,3 +304,35 @@ def test_follow_ups_after_fillers_and_long_ones_are_read_with_the_conversation(t
 ])
 def test_a_turn_that_starts_something_new_is_read_on_its_own(text):
     assert not is_follow_up(text)
+
+
+@pytest.mark.parametrize("post, core", [
+    ("Hi all, long time lurker here, first post. Bit of a weird one and I'd really appreciate some advice. "
+     "Can I accept a friend request from a parent? Thanks in advance!",
+     "Can I accept a friend request from a parent?"),
+    ("Hey everyone! Hope you are all having a lovely half term. Can I text pupils about homework? Any thoughts "
+     "welcome x", "Can I text pupils about homework?"),
+])
+def test_forum_small_talk_is_left_out_of_what_is_read(post, core):
+    assert strip_pleasantries(post) == core
+
+
+@pytest.mark.parametrize("post", [
+    "TA at Littletown Primary - is it ok to quickly check Facebook while the kids are doing independent work?",
+    "Can I use the academy iPad to go on Facebook while I wait for parents' evening to start?",
+    "Can I thank a parent on Facebook for the gift?",
+])
+def test_words_that_look_like_small_talk_inside_a_question_stay(post):
+    assert strip_pleasantries(post) == post
+
+
+def test_context_and_rule_words_at_the_edges_stay():
+    post = ("How do the trusts compare on staff using their own phone in class? "
+            "I need to know which ones ban it outright.")
+    assert strip_pleasantries(post) == post
+
+
+def test_the_answer_keeps_the_question_as_asked_but_reads_its_core():
+    question = read("Hi all! Can I follow a pupil on Instagram? Thanks in advance")
+    assert question.text.startswith("Hi all!")
+    assert question.retrieval_text == "Can I follow a pupil on Instagram?"
