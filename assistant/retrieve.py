@@ -171,7 +171,7 @@ class Lexicon:
 
 
 class TrustIndex:
-    """One trust's clauses with their vectors, and its slice of the shared lexicon."""
+    """One trust's clauses with their vectors; its lexical scores are its slice of the shared lexicon's."""
 
     def __init__(self, trust: str, clauses: list[Clause], vectors: dict[str, list[float]]) -> None:
         self.trust = trust
@@ -180,14 +180,8 @@ class TrustIndex:
         self.matrix = np.array([vectors[c.id] for c in clauses], dtype=np.float32)
         self.audiences = [clause_audience(c) for c in clauses]
         self.parties = [clause_parties(c) for c in clauses]
-        self._lexicon: Lexicon | None = None
-        self._start = 0
-
-    def attach(self, lexicon: Lexicon, start: int) -> None:
-        self._lexicon, self._start = lexicon, start
-
-    def lexical_scores(self, query_tokens: list[str]) -> np.ndarray:
-        return self._lexicon.scores(query_tokens)[self._start:self._start + len(self.clauses)]
+        self.span = slice(0, len(clauses))  # where its clauses sit in the shared lexicon
+        self.lexicon: Lexicon | None = None
 
 
 class Retriever:
@@ -204,13 +198,13 @@ class Retriever:
         indexes = {}
         for trust in sorted(store.trusts()):
             indexes[trust] = TrustIndex(trust, store.clauses(trust), store.vectors(trust))
-        texts, starts = [], {}
-        for trust, index in indexes.items():
-            starts[trust] = len(texts)
+        texts = []
+        for index in indexes.values():
+            index.span = slice(len(texts), len(texts) + len(index.clauses))
             texts += [f"{c.section_title} {c.text}" if self.levers.titles else c.text for c in index.clauses]
         lexicon = Lexicon(texts or [""])
-        for trust, index in indexes.items():
-            index.attach(lexicon, starts[trust])
+        for index in indexes.values():
+            index.lexicon = lexicon  # each index carries the lexicon it was built with
         self.indexes = indexes  # swapped whole, so concurrent readers see old or new, never half
         self.known_words = frozenset(w.lower() for index in indexes.values() for c in index.clauses
                                      for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
@@ -238,14 +232,18 @@ class Retriever:
                           and not _DEFINITION_QUESTION.search(latest_turn or question))
         switched = bool(question_parties(latest_turn))
         asked = question_parties(latest_turn) or question_parties(question) if self.levers.parties else frozenset()
-        return {trust: self._rank(self.indexes[trust], query_vector, query_tokens, staff_question, asked, k, switched)
+        indexes = self.indexes  # one snapshot: a reload swaps indexes and their lexicon together
+        if not trusts:
+            return {}
+        lexical_scores = indexes[trusts[0]].lexicon.scores(query_tokens)  # every trust's clauses at once
+        return {trust: self._rank(indexes[trust], query_vector, lexical_scores[indexes[trust].span],
+                                  staff_question, asked, k, switched)
                 for trust in trusts}
 
-    def _rank(self, index: TrustIndex, query_vector: np.ndarray, query_tokens: list[str],
+    def _rank(self, index: TrustIndex, query_vector: np.ndarray, raw: np.ndarray,
               staff_question: bool, asked: frozenset[str], k: int, switched: bool = False) -> list[RetrievedClause]:
         dense = index.matrix @ query_vector
         if self.levers.bm25:
-            raw = index.lexical_scores(query_tokens)
             top = float(raw.max())
             lexical = raw / top if top > 0 else raw
             # Confidence in the lexical signal grows with how much of the query it explains.

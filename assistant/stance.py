@@ -178,16 +178,16 @@ def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=(), kind: str = "") -> StanceReading:
-    """Stance of one clause towards the question, with the sentence it was read from. `kind` is
+def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=(), asking: str = "") -> StanceReading:
+    """Stance of one clause towards the question, with the sentence it was read from. `asking` is
     `question_kind` of the asking turn (computed by the caller once per question)."""
-    kind = kind or question_kind(question)
-    sentence = best_sentence(clause_text, query_tokens, kind == "obligation")
+    asking = asking or question_kind(question)
+    sentence = best_sentence(clause_text, query_tokens, asking == "obligation")
     duty = _DUTY.search(sentence)
-    if kind == "obligation" and duty:
+    if asking == "obligation" and duty:
         # "Who do I tell?" answered by "must be reported to the DSL": the duty is the answer.
         return StanceReading("required", sentence, duty.group(0))
-    if kind == "informational" or _governs_others(sentence):
+    if asking == "informational" or _governs_others(sentence):
         # A what/who/how question, or a rule that binds pupils or the school rather than the member of
         # staff asking: the clause informs, it does not decide what the asker may do.
         return StanceReading("informational", sentence, "")
@@ -208,25 +208,23 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
     kinds = {kind for _, kind, _ in modals}
     # Strongest directive wins; when a sentence both forbids and urges caution, the phrase nearest
     # before the question's own subject words decides.
-    for kind in ("prohibited", "caution", "permitted", "required"):
-        if kind in kinds:
-            chosen = next(m for m in modals if m[1] == kind)
-            break
+    strongest = next(kind for kind in ("prohibited", "caution", "permitted", "required") if kind in kinds)
+    chosen = next(m for m in modals if m[1] == strongest)
     if {"prohibited", "caution"} <= kinds:
         candidates = [m for m in modals if m[1] in ("prohibited", "caution")]
         chosen = _nearest_modal(sentence, candidates, query_tokens, parties) or chosen
-    _, kind, phrase = chosen
-    if kind == "prohibited" and _outside_age_scope(question, sentence, parties):
+    _, stance, phrase = chosen
+    if stance == "prohibited" and _outside_age_scope(question, sentence, parties):
         # "... ex-pupils under the age of 18" does not forbid contact with one who is an adult now.
         return StanceReading("permitted", sentence, "under the age of 18")
-    if kind == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
-        kind = "conditional"
-    elif kind == "required" and _requirement_rules_out(question, sentence):
-        kind = "prohibited"
-    elif kind == "required" and _ONLY_RESTRICTION.search(sentence) and question_kind(question) == "permission":
+    if stance == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
+        stance = "conditional"
+    elif stance == "required" and _requirement_rules_out(question, sentence):
+        stance = "prohibited"
+    elif stance == "required" and _ONLY_RESTRICTION.search(sentence) and asking == "permission":
         # "must only use the official school website": allowed, but only that way.
-        kind = "conditional"
-    return StanceReading(kind, sentence, phrase)
+        stance = "conditional"
+    return StanceReading(stance, sentence, phrase)
 
 
 _OFFICIAL_CHANNEL = re.compile(r"school['’]s (e-?mail|telephone|email)|official|trust email|school social media "
