@@ -21,7 +21,7 @@ class Thresholds:
     min_score: float = 0.38  # fused score of the best clause
     max_gap: float = 0.15  # a trust far below the other trusts (the second best) lacks the topic...
     confident_score: float = 0.5  # ...unless its own best clause is a strong match regardless
-    related_margin: float = 0.12  # further clauses cited when within this of the top score
+    related_margin: float = 0.2  # further clauses cited ("see also") when within this of the top score
     duty_margin: float = 0.2  # for "what must I do?" a clause setting a duty leads when within this of the top
     max_citations: int = 3
 
