@@ -46,8 +46,9 @@ class Judgement:
 
 
 def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
-          best_other: float = 0.0, latest_turn: str = "") -> Judgement:
-    """Read one trust's hits. `best_other` is the reference top score across trusts (the second best)."""
+          best_other: float = 0.0, latest_turn: str = "", asking: str = "") -> Judgement:
+    """Read one trust's hits. `best_other` is the reference top score across trusts (the second best);
+    `asking` is `question_kind` of the asking turn, when the caller has it for every trust already."""
     query_tokens = word_stems(query_text)
     if not hits:
         return Judgement("not_addressed", (), False)
@@ -55,7 +56,7 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     parties = question_parties(latest_turn) or question_parties(question)
     addressed = top.score >= thresholds.min_score and (
         top.score >= best_other - thresholds.max_gap or top.score >= thresholds.confident_score)
-    kind = question_kind(latest_turn or question)
+    kind = asking or question_kind(latest_turn or question)
     if kind == "obligation":
         # "Who do I tell?": the clause that says whom to tell answers it, not the rule that was broken.
         duty = next((h for h in hits[:6] if sets_duty(h.clause.text) and top.score - h.score <= thresholds.duty_margin),

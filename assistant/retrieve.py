@@ -215,8 +215,11 @@ class Retriever:
         return correct_typos(text, self.known_words) if self.levers.vocabulary else text
 
     def query_text(self, question: str) -> str:
-        question = self.normalise(question)
-        return expand_query(question) if self.levers.vocabulary else question
+        return self.expand(self.normalise(question))
+
+    def expand(self, normalised: str) -> str:
+        """The policy terms staff phrasing implies, appended (with the vocabulary lever)."""
+        return expand_query(normalised) if self.levers.vocabulary else normalised
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
                  latest_turn: str = "", query_text: str | None = None) -> dict[str, list[RetrievedClause]]:

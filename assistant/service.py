@@ -12,6 +12,7 @@ from assistant.conversation import InputProblem, read_question
 from assistant.generate import Generator, make_generator
 from assistant.records import Answer
 from assistant.retrieve import RetrievalLevers, Retriever
+from assistant.stance import question_kind
 from ingest.corpus import TrustInfo, load_trusts
 from ingest.errors import UnknownTrust
 from ingest.settings import Settings, force_offline
@@ -104,7 +105,8 @@ class Assistant:
         # Typing slips and American spellings are fixed once, so retrieval and the stance reader see the same words.
         question = self.retriever.normalise(read.retrieval_text)
         latest_turn = self.retriever.normalise(read.core) if read.follow_up else ""
-        query_text = self.retriever.query_text(question)
+        query_text = self.retriever.expand(question)
+        asking = question_kind(latest_turn or question)
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
@@ -118,7 +120,7 @@ class Assistant:
         for trust_id in targets:
             info = self.trusts[trust_id]
             judgement = judge(question, query_text, hits_by_trust[trust_id], self.thresholds, best_score,
-                              latest_turn=latest_turn)
+                              latest_turn=latest_turn, asking=asking)
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:
