@@ -33,7 +33,10 @@ _NEW_TOPIC = re.compile(r"\b(different|separate|unrelated|new|another|other) (qu
 _PRONOUN = re.compile(r"\b(they|them|those|these|it|this|that)\b", re.IGNORECASE)
 _ENGLISH_WORDS = frozenset(
     "the a an and or i my me can to of in on for is it be are do at with about if not from what how who "
-    "should may am we you they this that their our there was have has when where which would could".split()
+    "should may am we you they this that their our there was have has when where which would could "
+    "so does did done its it's just then than like but any some all very really get got im i'm i've don't "
+    "can't isn't your he she his her him them us were been will also only even still as by up out off "
+    "just ok okay".split()
 )
 
 

@@ -152,6 +152,11 @@ def word_stems(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"\w\w+", text.lower()) if w not in _STOPWORDS}
 
 
+def known_words(clauses) -> frozenset[str]:
+    """Every word the policies use: typo correction leaves these alone."""
+    return frozenset(w.lower() for c in clauses for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
+
+
 class Lexicon:
     """One BM25 index over every trust's clauses. Shared statistics (IDF, average length) keep lexical
     scores comparable across trusts: a short policy's best match is not penalised for its size."""
@@ -206,8 +211,7 @@ class Retriever:
         for index in indexes.values():
             index.lexicon = lexicon  # each index carries the lexicon it was built with
         self.indexes = indexes  # swapped whole, so concurrent readers see old or new, never half
-        self.known_words = frozenset(w.lower() for index in indexes.values() for c in index.clauses
-                                     for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
+        self.known_words = known_words(c for index in indexes.values() for c in index.clauses)
 
     def normalise(self, text: str) -> str:
         """British spellings, and typing slips in domain words fixed (with the vocabulary lever)."""

@@ -147,8 +147,8 @@ def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | 
     from ingest.store import open_store
 
     settings = settings or Settings.from_env()
-    embedder = get_embedder(settings.embedder)
-    store = open_store(settings, embedder.name)
+    embedder = get_embedder(settings.embedder, settings.model_dir)
+    store = open_store(settings, embedder.name, embedder)
     if build_index and not store.trusts():
         log.info("index is empty: building it from the bundled corpus")
         ingest_corpus(store, embedder, settings.corpus_dir)

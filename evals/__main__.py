@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="score the gold (and holdout) set, ours vs baseline; exit 1 below thresholds")
     run.add_argument("--gold", action="append", type=Path,
-                     help="gold file(s) (default: gold.yaml, holdout.yaml, holdout_b.yaml)")
+                     help="gold file(s) (default: gold.yaml and the holdouts a, b, c)")
     run.add_argument("--out", type=Path, default=Path("reports"))
     run.add_argument("--no-baseline", action="store_true")
     sub.add_parser("score", help="score an answers file: score GOLD.yaml ANSWERS.jsonl [--out DIR]")
@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from assistant.service import build_assistant
-    from evals.runner import GOLD_PATH, HOLDOUT_B_PATH, HOLDOUT_PATH, gate, headline, write_reports
+    from evals.runner import EVAL_PATHS, gate, headline, write_reports
     from evals.runner import run as run_evals
 
     assistant = build_assistant()
-    paths = args.gold or [p for p in (GOLD_PATH, HOLDOUT_PATH, HOLDOUT_B_PATH) if p.exists()]
+    paths = args.gold or [p for p in EVAL_PATHS if p.exists()]
     results = run_evals(assistant, paths, baseline=not args.no_baseline)
     failures = gate(results)
     report = write_reports(results, args.out, failures)

@@ -19,8 +19,8 @@ def _open(settings: Settings):
     from ingest.embed import get_embedder
     from ingest.store import open_store
 
-    embedder = get_embedder(settings.embedder)
-    return open_store(settings, embedder.name), embedder
+    embedder = get_embedder(settings.embedder, settings.model_dir)
+    return open_store(settings, embedder.name, embedder), embedder
 
 
 def _ensure_index(settings: Settings):

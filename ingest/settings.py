@@ -37,6 +37,7 @@ class Settings:
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 60.0
     corpus_dir: Path | None = None
+    model_dir: Path = Path("models")  # where the policy-tuned embedder is built
 
     @property
     def chroma_path(self) -> Path:
@@ -56,6 +57,7 @@ class Settings:
             "llm_model": env.get("POLICY_LLM_MODEL", "local"),
             "llm_api_key": env.get("POLICY_LLM_API_KEY", "not-needed"),
             "llm_timeout_s": float(env.get("POLICY_LLM_TIMEOUT", "60")),
+            "model_dir": Path(env.get("POLICY_MODEL_DIR", "models")),
         }
         values.update(overrides)
         return cls(**values)

@@ -136,8 +136,10 @@ class ChromaClauseStore:
         return self._clauses.count()
 
 
-def open_store(settings: Settings, embedder_name: str) -> ChromaClauseStore:
-    """The embedded Chroma directory by default; a Chroma server when CHROMA_HOST is set."""
+def open_store(settings: Settings, embedder_name: str, embedder=None) -> ChromaClauseStore:
+    """The embedded Chroma directory by default; a Chroma server when CHROMA_HOST is set.
+
+    An index built with another model is refused, or, given the new `embedder`, re-embedded in place."""
     force_offline()
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -148,4 +150,26 @@ def open_store(settings: Settings, embedder_name: str) -> ChromaClauseStore:
     else:
         settings.chroma_path.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-    return ChromaClauseStore(client, settings.collection, embedder_name)
+    try:
+        return ChromaClauseStore(client, settings.collection, embedder_name)
+    except IndexMismatch:
+        if embedder is None or embedder.name != embedder_name:
+            raise
+        return reembed(client, settings.collection, embedder)
+
+
+def reembed(client, collection: str, embedder) -> ChromaClauseStore:
+    """Move every live trust (uploads included) to the new model: all vectors are computed before anything
+    is deleted, so a failure leaves the old index as it was."""
+    stored_name = (client.get_collection(collection).metadata or {}).get("embedder")
+    old = ChromaClauseStore(client, collection, stored_name)
+    live = [(version, old.clauses(version.trust)) for version in old.trusts().values()]
+    from ingest.pipeline import embedding_text
+
+    vectors = [embedder.embed_documents([embedding_text(c) for c in clauses]) for _, clauses in live]
+    client.delete_collection(collection)
+    client.delete_collection(f"{collection}_manifest")
+    store = ChromaClauseStore(client, collection, embedder.name)
+    for (version, clauses), trust_vectors in zip(live, vectors):
+        store.replace_trust(version, clauses, trust_vectors)
+    return store

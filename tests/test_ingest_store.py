@@ -113,6 +113,31 @@ def test_index_built_with_another_embedder_is_refused(built_settings, tmp_path):
         open_store(copy, "other-model")
 
 
+class _Renamed:
+    """The same model under another name: what a retrained embedder looks like to the store."""
+
+    def __init__(self, inner, name):
+        self.inner, self.name = inner, name
+
+    def embed_documents(self, texts):
+        return self.inner.embed_documents(texts)
+
+
+def test_index_built_with_another_embedder_is_reembedded_when_given_the_new_model(built_settings, embedder,
+                                                                                 tmp_path):
+    copy = Settings(data_dir=tmp_path / "copy")
+    shutil.copytree(built_settings.data_dir, copy.data_dir)
+    before = open_store(copy, embedder.name)
+    trusts, clauses = before.trusts(), {t: before.clauses(t) for t in before.trusts()}
+    renamed = _Renamed(embedder, "retrained-model")
+    after = open_store(copy, renamed.name, renamed)
+    assert after.trusts() == trusts
+    assert {t: after.clauses(t) for t in trusts} == clauses
+    assert all(len(after.vectors(t)) == len(clauses[t]) for t in trusts)
+    with pytest.raises(IndexMismatch, match="retrained-model"):  # the index now belongs to the new model
+        open_store(copy, embedder.name)
+
+
 def test_query_returns_only_the_requested_trust(built_store, embedder):
     vector = embedder.embed_query("Can I accept a pupil as a friend on Facebook?")
     for trust in TRUSTS:

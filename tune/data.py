@@ -1,0 +1,74 @@
+"""Training pairs for the policy-tuned embedder, read from training/*.yaml.
+
+The training questions are written from the policies alone and are disjoint from the evaluation sets
+(tests/test_tune.py checks that no evaluation question is repeated here), so every eval set stays a
+held-out measure of the tuned model. The query side of a pair is exactly the text retrieval embeds:
+the question read with its conversation, spelling and typing slips fixed, vocabulary terms appended.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.conversation import InputProblem, read_question
+from assistant.retrieve import known_words
+from assistant.vocabulary import correct_typos, expand_query, normalise_spelling
+from evals.gold import load_gold
+from ingest.corpus import TrustInfo
+from ingest.pipeline import embedding_text
+from ingest.records import Clause, is_same_or_subclause
+
+TRAINING_DIR = Path(__file__).resolve().parent.parent / "training"
+
+
+@dataclass(frozen=True)
+class TrainingPair:
+    """One (question, trust) with the clause that governs it."""
+
+    group: str  # the question's id: pairs of one question are never used as each other's negatives
+    trust: str
+    query: str  # the text retrieval embeds for this question
+    positive: str  # embedding text of the governing clause (the first gold clause)
+    gold: tuple[str, ...]  # every acceptable clause id: none of them may serve as a negative
+
+
+def training_files(training_dir: Path | None = None) -> list[Path]:
+    root = training_dir or os.environ.get("POLICY_TRAINING_DIR") or TRAINING_DIR
+    return sorted(Path(root).glob("*.yaml"))
+
+
+def retrieval_query(question: str, history: Iterable[str], trusts: dict[str, TrustInfo],
+                    words: frozenset[str]) -> str:
+    """The query text the assistant embeds for a question (see Assistant.ask)."""
+    read = read_question(question, tuple(history), trusts)
+    return expand_query(correct_typos(normalise_spelling(read.retrieval_text), words))
+
+
+def load_pairs(files: Iterable[Path], clauses: dict[str, list[Clause]],
+               trusts: dict[str, TrustInfo]) -> list[TrainingPair]:
+    """Every graded (question, trust) pair with a gold clause, in file order."""
+    by_id = {trust: {c.id: c for c in trust_clauses} for trust, trust_clauses in clauses.items()}
+    words = known_words(c for trust_clauses in clauses.values() for c in trust_clauses)
+    pairs: list[TrainingPair] = []
+    for path in files:
+        for case in load_gold(path, known_trusts=set(clauses)):
+            try:
+                query = retrieval_query(case.question, case.history, trusts, words)
+            except InputProblem as problem:
+                raise ValueError(f"{path.name}: case {case.id!r}: {problem}") from problem
+            for trust, gold in case.trusts.items():
+                if not gold.clauses:
+                    continue
+                clause = by_id[trust].get(gold.clauses[0])
+                if clause is None:
+                    raise ValueError(f"{path.name}: case {case.id!r}: {trust} has no clause {gold.clauses[0]!r}")
+                pairs.append(TrainingPair(f"{path.stem}:{case.id}", trust, query, embedding_text(clause),
+                                          tuple(gold.clauses)))
+    return pairs
+
+
+def is_gold(clause_id: str, pair: TrainingPair) -> bool:
+    return any(is_same_or_subclause(clause_id, g) for g in pair.gold)

@@ -1,0 +1,138 @@
+"""Fine-tune the packaged MiniLM on the training questions, deterministically, on CPU.
+
+Contrastive training (multiple-negatives ranking loss): each question's query text is pulled towards its
+governing clause and pushed from the other clauses in the batch and from one hard negative, the clause of
+the same trust that the base model wrongly ranks highest. Pairs of one question never meet in a batch, and
+a batch never holds a clause as a negative for a question it answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ingest.pipeline import embedding_text
+from ingest.records import Clause
+from tune.data import TrainingPair, is_gold
+
+log = logging.getLogger(__name__)
+
+# Bump when the training procedure changes in a way the config does not show: it renames the model,
+# so every index built with the old one is re-embedded.
+PROCEDURE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    epochs: int = 2
+    learning_rate: float = 2e-5
+    batch_size: int = 16
+    scale: float = 20.0  # inverse temperature of the cosine logits
+    max_seq_length: int = 256
+    seed: int = 13
+
+
+@dataclass(frozen=True)
+class Triple:
+    group: str
+    query: str
+    positive: str
+    negative: str
+
+
+def fingerprint(config: TrainingConfig, inputs: list[bytes], base_model: str) -> str:
+    """A short digest of everything the tuned weights depend on."""
+    digest = hashlib.sha256(json.dumps([asdict(config), base_model, PROCEDURE_VERSION]).encode())
+    for blob in inputs:
+        digest.update(hashlib.sha256(blob).digest())
+    return digest.hexdigest()[:12]
+
+
+def mine_triples(model, pairs: list[TrainingPair], clauses: dict[str, list[Clause]]) -> list[Triple]:
+    """Attach to each pair the non-gold clause of its trust that the model ranks highest."""
+    import numpy as np
+
+    texts = {trust: [embedding_text(c) for c in trust_clauses] for trust, trust_clauses in clauses.items()}
+    vectors = {trust: model.encode(t, normalize_embeddings=True, batch_size=32) for trust, t in texts.items()}
+    queries = model.encode([p.query for p in pairs], normalize_embeddings=True, batch_size=32)
+    triples = []
+    for pair, query in zip(pairs, queries):
+        order = np.argsort(-(vectors[pair.trust] @ query), kind="stable")
+        negative = next(i for i in order if not is_gold(clauses[pair.trust][i].id, pair))
+        triples.append(Triple(pair.group, pair.query, pair.positive, texts[pair.trust][negative]))
+    return triples
+
+
+def batches(triples: list[Triple], size: int, rng: random.Random) -> list[list[Triple]]:
+    """Shuffled batches in which no question appears twice (its other trusts' clauses are not negatives)."""
+    pending = triples[:]
+    rng.shuffle(pending)
+    out: list[list[Triple]] = []
+    while pending:
+        batch, groups, rest = [], set(), []
+        for triple in pending:
+            if len(batch) < size and triple.group not in groups:
+                batch.append(triple)
+                groups.add(triple.group)
+            else:
+                rest.append(triple)
+        out.append(batch)
+        pending = rest
+    return out
+
+
+def train(base_path: Path, pairs: list[TrainingPair], clauses: dict[str, list[Clause]],
+          config: TrainingConfig):
+    """The tuned SentenceTransformer (not saved)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    model = SentenceTransformer(str(base_path), device="cpu", local_files_only=True)
+    model.max_seq_length = config.max_seq_length
+    triples = mine_triples(model, pairs, clauses)
+    tokenize = getattr(model, "preprocess", None) or model.tokenize
+
+    def encode(texts: list[str]):
+        features = tokenize(texts)
+        return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    model.train()
+    for epoch in range(config.epochs):
+        started, losses = time.perf_counter(), []
+        for batch in batches(triples, config.batch_size, rng):
+            queries = encode([t.query for t in batch])
+            docs_text = [t.positive for t in batch] + [t.negative for t in batch]
+            logits = queries @ encode(docs_text).T * config.scale
+            # Another row's clause that is this question's own clause is no negative.
+            same = torch.tensor([[j != i and doc == batch[i].positive for j, doc in enumerate(docs_text)]
+                                 for i in range(len(batch))])
+            logits = logits.masked_fill(same, float("-inf"))
+            loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss))
+        log.info("epoch %d: mean loss %.3f over %d batches, %.0f s", epoch + 1, sum(losses) / len(losses),
+                 len(losses), time.perf_counter() - started)
+    model.eval()
+    return model
+
+
+def save(model, target: Path, meta: dict) -> None:
+    """Write the model beside its target and move it into place, so a half-written model is never used."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save(str(staging))
+    (staging / "tune.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
