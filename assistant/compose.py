@@ -26,6 +26,14 @@ class Thresholds:
     max_citations: int = 3
 
 
+# Scores depend on the model: each embedder has its own calibration (on gold, holdout and holdout_b;
+# holdout_c is never calibrated on).
+CALIBRATED = {
+    "minilm": Thresholds(),
+    "minilm-policy": Thresholds(min_score=0.33, max_gap=0.05, confident_score=0.4),
+}
+
+
 _VERDICT = {
     "prohibited": "not allowed",
     "conditional": "allowed only under conditions",

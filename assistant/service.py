@@ -153,6 +153,9 @@ def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | 
         log.info("index is empty: building it from the bundled corpus")
         ingest_corpus(store, embedder, settings.corpus_dir)
     trusts = load_trusts(settings.corpus_dir)
+    from assistant.compose import CALIBRATED
+
+    thresholds = thresholds or CALIBRATED.get(settings.embedder)
     return Assistant(store, embedder, trusts, make_generator(settings), levers, thresholds)
 
 

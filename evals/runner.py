@@ -38,7 +38,10 @@ def run(assistant, gold_paths: list[Path], baseline: bool = True) -> dict[str, d
         from evals.baseline import TutorialBaseline
 
         clauses_by_trust = {t: assistant.store.clauses(t) for t in assistant.trusts}
-        tutorial = TutorialBaseline(assistant.embedder.langchain, clauses_by_trust)
+        # The tutorial pipeline as a tutorial would build it: the stock packaged model, not our tuned one.
+        from ingest.embed import get_embedder
+
+        tutorial = TutorialBaseline(get_embedder("minilm").langchain, clauses_by_trust)
     results = {}
     for path in gold_paths:
         cases = load_gold(path, known_trusts=set(assistant.trusts))

@@ -19,6 +19,10 @@ OFFLINE_ENV = {
 }
 
 
+# The tuned model is built beside the code (like the corpus it is trained for), whatever the working directory.
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
 def force_offline() -> None:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
@@ -28,7 +32,7 @@ def force_offline() -> None:
 class Settings:
     data_dir: Path = Path("data")
     collection: str = "policy_clauses"
-    embedder: str = "minilm"  # key into ingest.embed.EMBEDDERS
+    embedder: str = "minilm-policy"  # key into ingest.embed.EMBEDDERS
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded directory
     chroma_port: int = 8000
     generator: str = "extractive"  # key into assistant.generate.GENERATORS
@@ -37,7 +41,7 @@ class Settings:
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 60.0
     corpus_dir: Path | None = None
-    model_dir: Path = Path("models")  # where the policy-tuned embedder is built
+    model_dir: Path = MODEL_DIR  # where the policy-tuned embedder is built
 
     @property
     def chroma_path(self) -> Path:
@@ -49,7 +53,7 @@ class Settings:
         values = {
             "data_dir": Path(env.get("POLICY_DATA_DIR", "data")),
             "collection": env.get("POLICY_COLLECTION", "policy_clauses"),
-            "embedder": env.get("POLICY_EMBEDDER", "minilm"),
+            "embedder": env.get("POLICY_EMBEDDER", "minilm-policy"),
             "chroma_host": env.get("CHROMA_HOST") or None,
             "chroma_port": int(env.get("CHROMA_PORT", "8000")),
             "generator": env.get("POLICY_GENERATOR", "extractive"),
@@ -57,7 +61,7 @@ class Settings:
             "llm_model": env.get("POLICY_LLM_MODEL", "local"),
             "llm_api_key": env.get("POLICY_LLM_API_KEY", "not-needed"),
             "llm_timeout_s": float(env.get("POLICY_LLM_TIMEOUT", "60")),
-            "model_dir": Path(env.get("POLICY_MODEL_DIR", "models")),
+            "model_dir": Path(env.get("POLICY_MODEL_DIR", MODEL_DIR)),
         }
         values.update(overrides)
         return cls(**values)

@@ -78,8 +78,10 @@ def block_network():
 @pytest.fixture(scope="session")
 def embedder():
     from ingest.embed import get_embedder
+    from ingest.settings import Settings
 
-    model = get_embedder("minilm")
+    defaults = Settings()  # the shipping embedder: the policy-tuned MiniLM (built by scripts/setup.sh)
+    model = get_embedder(defaults.embedder, defaults.model_dir)
     model.embed_query("warm up")  # load the model now, not inside the first timed test
     return model
 
