@@ -120,7 +120,7 @@ def train(base_path: Path, pairs: list[TrainingPair], clauses: dict[str, list[Cl
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
         log.info("epoch %d: mean loss %.3f over %d batches, %.0f s", epoch + 1, sum(losses) / len(losses),
                  len(losses), time.perf_counter() - started)
     model.eval()
