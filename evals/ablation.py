@@ -18,7 +18,7 @@ VARIANTS: dict[str, dict] = {
     "- domain vocabulary": {"vocabulary": False},
     "- section titles in lexical index": {"titles": False},
     "- audience weighting": {"audience": False},
-    "- party matching (parents / former pupils / colleagues / family)": {"parties": False},
+    "+ party matching (parents / former pupils / colleagues / family; off by default)": {"parties": True},
     "lexical-heavy fusion (dense 0.3)": {"dense_weight": 0.3},
     "dense-heavy fusion (dense 0.8)": {"dense_weight": 0.8},
     "plain dense (no levers)": {"bm25": False, "vocabulary": False, "titles": False, "audience": False,
