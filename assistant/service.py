@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from assistant.compose import Thresholds, compose_comparison, judge
+from assistant.compose import CALIBRATED, Thresholds, compose_comparison, judge
 from assistant.conversation import InputProblem, read_question
 from assistant.generate import Generator, make_generator
 from assistant.records import Answer
@@ -153,8 +153,6 @@ def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | 
         log.info("index is empty: building it from the bundled corpus")
         ingest_corpus(store, embedder, settings.corpus_dir)
     trusts = load_trusts(settings.corpus_dir)
-    from assistant.compose import CALIBRATED
-
     thresholds = thresholds or CALIBRATED.get(settings.embedder)
     return Assistant(store, embedder, trusts, make_generator(settings), levers, thresholds)
 

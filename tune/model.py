@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ingest.embed import BASE_NAME, base_model_path
-from ingest.settings import MODEL_DIR, force_offline
+from ingest.settings import Settings, force_offline
 from tune.data import TrainingPair, load_pairs, training_files
 from tune.train import TrainingConfig, fingerprint, save, train
 
@@ -37,7 +36,7 @@ class TunedModel:
 
 
 def default_model_root() -> Path:
-    return Path(os.environ.get("POLICY_MODEL_DIR") or MODEL_DIR)
+    return Settings.from_env().model_dir
 
 
 def training_inputs(training_dir: Path | None = None, corpus_dir: Path | None = None):
