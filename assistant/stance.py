@@ -221,8 +221,10 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
         stance = "conditional"
     elif stance == "required" and _requirement_rules_out(question, sentence):
         stance = "prohibited"
-    elif stance == "required" and _ONLY_RESTRICTION.search(sentence) and asking == "permission":
-        # "must only use the official school website": allowed, but only that way.
+    elif stance == "required" and asking == "permission" and (
+            _ONLY_RESTRICTION.search(sentence) or _PRIOR_APPROVAL.search(clause_text)):
+        # "must only use the official school website", "must have been authorised ... in advance": allowed,
+        # but only that way or only once approved.
         stance = "conditional"
     return StanceReading(stance, sentence, phrase)
 
@@ -254,6 +256,13 @@ def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:
 
 _ONLY_RESTRICTION = re.compile(r"\b(must|should|may|can|will) only\b|\bonly (be )?(use|used|permitted|allowed)\b",
                                re.IGNORECASE)
+
+
+# A rule that makes something depend on someone's approval first.
+_PRIOR_APPROVAL = re.compile(r"\b(authori[sz]ed|approved|agreed)\b[^.]{0,60}\bin advance\b|"
+                             r"\b(further|subject) to (the )?(approval|authori[sz]ation)\b|"
+                             r"\b(prior|advance) (approval|permission|authori[sz]ation|agreement)\b|"
+                             r"\bapproval (by|from|of) (the )?(slt|senior|head|principal|line manager)", re.IGNORECASE)
 
 
 def _requirement_rules_out(question: str, sentence: str) -> bool:

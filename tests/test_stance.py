@@ -133,3 +133,19 @@ def test_a_stated_consequence_reads_as_a_prohibition():
 
 def test_what_am_i_supposed_to_keep_is_an_obligation():
     assert question_kind("ok and if someone's trolling me what am I supposed to keep as evidence?") == "obligation"
+
+
+WCAT_8_I = ("There must be a strong pedagogical or business reason for creating an official school social media/social "
+            "networking website including websites to communicate with students. Adults must not create websites for "
+            "reasons which could expose the school to unwelcome publicity or which could cause reputational damage to "
+            "the Trust or the school. The matter must have been discussed, authorised and agreed with the Headteacher "
+            "in advance of any school website, including social media websites, being created.")
+
+
+@pytest.mark.parametrize("clause, stance", [
+    (WCAT_8_I, "conditional"),  # a requirement that must be approved in advance: allowed once approved
+    ("Adults must understand who is allowed to view the content on their social media pages.", "required"),
+])
+def test_a_requirement_needing_approval_first_answers_can_i_with_conditional(clause, stance):
+    question = "Can I set up a Twitter account for my class this weekend, showing what the pupils are doing?"
+    assert read_stance(question, clause, word_stems(expand_query(question))).stance == stance

@@ -11,8 +11,8 @@ import pytest
 
 from evals.gold import check_gold_against_clauses, load_gold
 from evals.runner import EVAL_PATHS
-from tune.data import TrainingPair, load_pairs, training_files
-from tune.train import Triple, batches
+from tune.data import SilentPair, TrainingPair, load_pairs, load_training, training_files
+from tune.train import Triple, batches, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +57,26 @@ def test_every_training_pair_is_read_as_retrieval_reads_it(corpus):
     assert all(p.positive for p in pairs)
 
 
+def test_only_clear_silences_become_not_addressed_pairs(tmp_path, corpus):
+    clauses, trusts = corpus
+    path = tmp_path / "q.yaml"
+    path.write_text('- id: s-1\n  question: "can I stream on twitch?"\n  trusts:\n'
+                    '    wcat: {stance: not_addressed}\n'
+                    '    dsat: {stance: [caution, not_addressed]}\n'
+                    '    sjeat: {stance: caution, clauses: ["6.11"]}\n')
+    pairs, silent = load_training([path], clauses, trusts)
+    assert [p.trust for p in pairs] == ["sjeat"]
+    # "caution or not addressed" is no clear silence: it is neither trained as an answer nor as a silence.
+    assert silent == [SilentPair("q:s-1", "wcat", pairs[0].query)]
+
+
+def test_spread_deals_every_item_once_deterministically():
+    parts = spread(list(range(23)), 5, random.Random(3))
+    assert len(parts) == 5 and sorted(x for part in parts for x in part) == list(range(23))
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert spread(list(range(23)), 5, random.Random(3)) == parts
+
+
 def test_batches_cover_every_triple_once_and_never_repeat_a_question():
     triples = [Triple(f"q{i % 7}", f"query {i}", f"pos {i}", f"neg {i}") for i in range(50)]
     out = batches(triples, 4, random.Random(1))
@@ -89,11 +109,11 @@ def test_tiny_training_run_saves_a_loadable_model_and_is_reused(tmp_path):
         '- id: t-1\n  question: "a mum sent me a friend request, can I accept?"\n'
         '  trusts: {wcat: {stance: caution, clauses: ["6.xi"]}, sjeat: {stance: caution, clauses: ["6.11"]}}\n'
         '- id: t-2\n  question: "can I give a kid my mobile number?"\n'
-        '  trusts: {wcat: {stance: prohibited, clauses: ["6.i"]}}\n')
+        '  trusts: {wcat: {stance: prohibited, clauses: ["6.i"]}, stoc: {stance: not_addressed}}\n')
     config = TrainingConfig(epochs=1, batch_size=2, max_seq_length=64)
     tuned = ensure_model(tmp_path / "models", training_dir=data, config=config)
     meta = json.loads((tuned.path / "tune.json").read_text())
-    assert meta["fingerprint"] == tuned.fingerprint and meta["pairs"] == 3
+    assert meta["fingerprint"] == tuned.fingerprint and meta["pairs"] == 3 and meta["silent_pairs"] == 1
     assert tuned.name.endswith(tuned.fingerprint)
     vector = SentenceTransformer(str(tuned.path), device="cpu").encode("friend request")
     assert vector.shape == (384,)

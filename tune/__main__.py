@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{tuned.name} at {tuned.path} ({tuned.pairs} training pairs)")
         return 0
     meta = stored(model_root)
-    pairs, _ = training_inputs()
-    current = pairs_fingerprint(pairs, TrainingConfig())
+    pairs, silent, _ = training_inputs()
+    current = pairs_fingerprint(pairs, TrainingConfig(), silent)
     print(json.dumps({"stored": meta, "current_fingerprint": current,
                       "up_to_date": bool(meta and meta.get("fingerprint") == current)}, indent=2))
     return 0 if meta and meta.get("fingerprint") == current else 1

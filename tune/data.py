@@ -35,6 +35,16 @@ class TrainingPair:
     gold: tuple[str, ...]  # every acceptable clause id: none of them may serve as a negative
 
 
+@dataclass(frozen=True)
+class SilentPair:
+    """A (question, trust) whose policy does not address the question: none of the trust's clauses should
+    score like an answer, so that the not-addressed threshold can tell it apart."""
+
+    group: str
+    trust: str
+    query: str
+
+
 def training_files(training_dir: Path | None = None) -> list[Path]:
     root = training_dir or os.environ.get("POLICY_TRAINING_DIR") or TRAINING_DIR
     return sorted(Path(root).glob("*.yaml"))
@@ -50,24 +60,33 @@ def retrieval_query(question: str, history: Iterable[str], trusts: dict[str, Tru
 def load_pairs(files: Iterable[Path], clauses: dict[str, list[Clause]],
                trusts: dict[str, TrustInfo]) -> list[TrainingPair]:
     """Every graded (question, trust) pair with a gold clause, in file order."""
+    return load_training(files, clauses, trusts)[0]
+
+
+def load_training(files: Iterable[Path], clauses: dict[str, list[Clause]],
+                  trusts: dict[str, TrustInfo]) -> tuple[list[TrainingPair], list[SilentPair]]:
+    """The answered pairs and the not-addressed pairs of every training question, in file order."""
     by_id = {trust: {c.id: c for c in trust_clauses} for trust, trust_clauses in clauses.items()}
     words = known_words(c for trust_clauses in clauses.values() for c in trust_clauses)
     pairs: list[TrainingPair] = []
+    silent: list[SilentPair] = []
     for path in files:
         for case in load_gold(path, known_trusts=set(clauses)):
             try:
                 query = retrieval_query(case.question, case.history, trusts, words)
             except InputProblem as problem:
                 raise ValueError(f"{path.name}: case {case.id!r}: {problem}") from problem
+            group = f"{path.stem}:{case.id}"
             for trust, gold in case.trusts.items():
                 if not gold.clauses:
+                    if gold.stances == ("not_addressed",):  # "caution or not_addressed" is no clear silence
+                        silent.append(SilentPair(group, trust, query))
                     continue
                 clause = by_id[trust].get(gold.clauses[0])
                 if clause is None:
                     raise ValueError(f"{path.name}: case {case.id!r}: {trust} has no clause {gold.clauses[0]!r}")
-                pairs.append(TrainingPair(f"{path.stem}:{case.id}", trust, query, embedding_text(clause),
-                                          tuple(gold.clauses)))
-    return pairs
+                pairs.append(TrainingPair(group, trust, query, embedding_text(clause), tuple(gold.clauses)))
+    return pairs, silent
 
 
 def is_gold(clause_id: str, pair: TrainingPair) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.embed import BASE_NAME, base_model_path
 from ingest.settings import Settings, force_offline
-from tune.data import TrainingPair, load_pairs, training_files
+from tune.data import SilentPair, TrainingPair, load_training, training_files
 from tune.train import TrainingConfig, fingerprint, save, train
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,14 @@ def training_inputs(training_dir: Path | None = None, corpus_dir: Path | None = 
     from ingest.corpus import load_corpus_clauses, load_trusts
 
     clauses = load_corpus_clauses(corpus_dir)
-    pairs = load_pairs(training_files(training_dir), clauses, load_trusts(corpus_dir))
-    return pairs, clauses
+    pairs, silent = load_training(training_files(training_dir), clauses, load_trusts(corpus_dir))
+    return pairs, silent, clauses
 
 
-def pairs_fingerprint(pairs: list[TrainingPair], config: TrainingConfig) -> str:
+def pairs_fingerprint(pairs: list[TrainingPair], config: TrainingConfig, silent: list[SilentPair] = ()) -> str:
     blob = json.dumps([asdict(p) for p in pairs], sort_keys=True).encode()
-    return fingerprint(config, [blob], BASE_NAME)
+    silent_blob = json.dumps([asdict(s) for s in silent], sort_keys=True).encode()
+    return fingerprint(config, [blob, silent_blob], BASE_NAME)
 
 
 def stored(model_root: Path | None = None) -> dict | None:
@@ -66,18 +67,19 @@ def ensure_model(model_root: Path | None = None, training_dir: Path | None = Non
     force_offline()
     config = config or TrainingConfig()
     target = Path(model_root or default_model_root()) / MODEL_DIR_NAME
-    pairs, clauses = training_inputs(training_dir, corpus_dir)
+    pairs, silent, clauses = training_inputs(training_dir, corpus_dir)
     if not pairs:
         raise ValueError(f"no training pairs found in {training_dir or 'training/'}")
-    digest = pairs_fingerprint(pairs, config)
+    digest = pairs_fingerprint(pairs, config, silent)
     meta = stored(target.parent)
     if not rebuild and meta and meta.get("fingerprint") == digest:
         return TunedModel(target, digest, len(pairs))
-    log.warning("training the policy-tuned embedder (%d pairs); this takes a few minutes on CPU", len(pairs))
+    log.warning("training the policy-tuned embedder (%d pairs, %d not addressed); this takes a few minutes on CPU",
+                len(pairs), len(silent))
     started = time.perf_counter()
-    model = train(base_model_path(), pairs, clauses, config)
+    model = train(base_model_path(), pairs, clauses, config, silent)
     seconds = round(time.perf_counter() - started, 1)
     save(model, target, {"fingerprint": digest, "base": BASE_NAME, "pairs": len(pairs),
-                         "config": asdict(config), "train_seconds": seconds})
+                         "silent_pairs": len(silent), "config": asdict(config), "train_seconds": seconds})
     log.info("tuned embedder saved to %s in %.0f s", target, seconds)
     return TunedModel(target, digest, len(pairs))
