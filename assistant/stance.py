@@ -41,6 +41,7 @@ _EXCEPTION = re.compile(
     r"agreed with|other than|before access is permitted|identified to and acknowledged|acknowledged and discussed",
     re.IGNORECASE,
 )
+_RISK = re.compile(r"(can|could) be misconstrued|could result in|may (lead to|result in)|potential to", re.IGNORECASE)
 # A negation inside a directive: "should keep their numbers private and not use their own phones".
 _TRAILING_NEGATION = re.compile(r"\b(and|or|nor) (not|never)\b|\bnot to\b", re.IGNORECASE)
 # Generic words that say nothing about what a question is about.
@@ -211,7 +212,9 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
     strongest = next(kind for kind in ("prohibited", "caution", "permitted", "required") if kind in kinds)
     chosen = next(m for m in modals if m[1] == strongest)
     if {"prohibited", "caution"} <= kinds:
-        candidates = [m for m in modals if m[1] in ("prohibited", "caution")]
+        # A risk the sentence describes ("have the potential to ...") is no advice: beside a directive
+        # ("need to ensure that they do not ...") the directive decides.
+        candidates = [m for m in modals if m[1] == "prohibited" or (m[1] == "caution" and not _RISK.fullmatch(m[2]))]
         chosen = _nearest_modal(sentence, candidates, query_tokens, parties) or chosen
     _, stance, phrase = chosen
     if stance == "prohibited" and _outside_age_scope(question, sentence, parties):

@@ -149,3 +149,14 @@ WCAT_8_I = ("There must be a strong pedagogical or business reason for creating 
 def test_a_requirement_needing_approval_first_answers_can_i_with_conditional(clause, stance):
     question = "Can I set up a Twitter account for my class this weekend, showing what the pupils are doing?"
     assert read_stance(question, clause, word_stems(expand_query(question))).stance == stance
+
+
+def test_a_described_risk_does_not_soften_a_directive_in_the_same_sentence():
+    clause = ("Social networking sites have the potential to discuss inappropriate information and employees need to "
+              "ensure that they do not put any confidential information on their site about themselves, their "
+              "employer, their colleagues, pupils or members of the public.")
+    question = "Can I put a screenshot of the confidential restructure email on my Facebook?"
+    assert read_stance(question, clause, word_stems(expand_query(question))).stance == "prohibited"
+    advice = "Staff should not accept friend requests from pupils, and be cautious if friends with parents."
+    parents = "Can I accept a friend request from a parent?"
+    assert read_stance(parents, advice, word_stems(expand_query(parents)), ["parent"]).stance == "caution"
