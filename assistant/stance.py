@@ -159,16 +159,36 @@ def best_sentence(clause_text: str, query_tokens: set[str], obligation: bool = F
     if obligation:
         sentences = [s for s in sentences if _DUTY.search(s)] or sentences
 
-    overlaps = [len(query_tokens & word_stems(s)) for s in sentences]
-    rules = [i for i, s in enumerate(sentences) if _MODAL_RE.search(s)]
+    # A list item is read with its lead-in, so it wins over the lead-in only when it adds a word of the question.
+    headers = [_list_header(sentences, i) for i in range(len(sentences))]
+    overlaps = [len(query_tokens & (word_stems(s) | word_stems(h))) for s, h in zip(sentences, headers)]
+    rules = [i for i, s in enumerate(sentences) if _MODAL_RE.search(s) or _MODAL_RE.search(headers[i])]
     # A sentence that carries a rule is the better quote unless another says clearly more about the question
     # ("If you are unsure ... advice can be sought" shares words with "can I post...?" but decides nothing).
     if rules and max(overlaps[i] for i in rules) >= max(1, max(overlaps) / 2):
         candidates = rules
     else:
         candidates = list(range(len(sentences)))
-    best = max(candidates, key=lambda i: (overlaps[i], -i))
+    # Ties go to the sentence sharing the question's distinctive words ("defamatory" rather than "school").
+    distinctive = [len((query_tokens - _GENERIC) & word_stems(s)) for s in sentences]
+    best = max(candidates, key=lambda i: (overlaps[i], distinctive[i], -i))
     return sentences[best]
+
+
+def _list_header(sentences: list[str], index: int) -> str:
+    """The lead-in a bulleted item completes ("Employees should not upload any content ... that: • brings the
+    school into disrepute"), or "" when the sentence is no list item."""
+    if not sentences[index].startswith("•"):
+        return ""
+    lead = next((s for s in reversed(sentences[:index]) if not s.startswith("•")), "")
+    return lead if lead.rstrip(" -–").endswith(":") else ""
+
+
+def _span(clause_text: str, first: str, last: str, limit: int = 600) -> str:
+    """The clause's own text from `first` through `last` (verbatim), or `last` alone when that is too long."""
+    start = clause_text.find(first)
+    end = clause_text.find(last, start + len(first)) if start >= 0 else -1
+    return clause_text[start:end + len(last)] if start >= 0 and end >= 0 and end + len(last) - start <= limit else last
 
 
 def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:
@@ -184,6 +204,17 @@ def read_stance(question: str, clause_text: str, query_tokens: set[str], parties
     `question_kind` of the asking turn (computed by the caller once per question)."""
     asking = asking or question_kind(question)
     sentence = best_sentence(clause_text, query_tokens, asking == "obligation")
+    sentences = split_sentences(clause_text)
+    header = _list_header(sentences, sentences.index(sentence)) if sentence in sentences else ""
+    if header and not _MODAL_RE.search(sentence) and _MODAL_RE.search(header):
+        # A list item carries the rule of its lead-in ("should not upload any content that: • is defamatory").
+        reading = _read_sentence(question, clause_text, f"{header} {sentence}", query_tokens, parties, asking)
+        return StanceReading(reading.stance, _span(clause_text, header, sentence), reading.modal)
+    return _read_sentence(question, clause_text, sentence, query_tokens, parties, asking)
+
+
+def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens: set[str], parties,
+                   asking: str) -> StanceReading:
     duty = _DUTY.search(sentence)
     if asking == "obligation" and duty:
         # "Who do I tell?" answered by "must be reported to the DSL": the duty is the answer.

@@ -160,3 +160,16 @@ def test_a_described_risk_does_not_soften_a_directive_in_the_same_sentence():
     advice = "Staff should not accept friend requests from pupils, and be cautious if friends with parents."
     parents = "Can I accept a friend request from a parent?"
     assert read_stance(parents, advice, word_stems(expand_query(parents)), ["parent"]).stance == "caution"
+
+
+LITTLETOWN_5_2 = ("Employees should not upload any content on to social media sites that: • is confidential to the "
+                  "school or its staff • amounts to bullying • brings the school into disrepute • is defamatory or "
+                  "knowingly false • breaches copyright")
+
+
+def test_a_list_item_carries_the_rule_of_its_lead_in_and_is_quoted_with_it():
+    question = "can I post something defamatory about the head on facebook?"
+    reading = read_stance(question, LITTLETOWN_5_2, word_stems(expand_query(question)))
+    assert reading.stance == "prohibited"
+    assert reading.quote.startswith("Employees should not upload") and reading.quote.endswith("knowingly false")
+    assert reading.quote in LITTLETOWN_5_2  # verbatim
