@@ -30,7 +30,7 @@ class Thresholds:
 # holdout_c is never calibrated on).
 CALIBRATED = {
     "minilm": Thresholds(),
-    "minilm-policy": Thresholds(min_score=0.33, max_gap=0.16, confident_score=0.45),
+    "minilm-policy": Thresholds(min_score=0.37, max_gap=0.08, confident_score=0.45),
 }
 
 

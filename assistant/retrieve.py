@@ -33,7 +33,7 @@ class RetrievalLevers:
     # Match who the question is about (parents, former pupils, colleagues, family). Off by default since the
     # tuned embedder learnt it: on, it cost 1.3-6.6 points of hit@1 (gold, holdout, holdout_b).
     parties: bool = False
-    dense_weight: float = 0.7
+    dense_weight: float = 0.7  # per embedder: see assistant.service.CALIBRATED_LEVERS
     lexical_full_score: float = 18.0  # a BM25 score (shared statistics) at which the lexical signal counts fully
 
 

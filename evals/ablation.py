@@ -7,7 +7,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.retrieve import RetrievalLevers
 from evals.gold import load_gold
 from evals.runner import GOLD_PATH, answer_cases, clause_texts
 from evals.score import score_answers
@@ -20,7 +19,7 @@ VARIANTS: dict[str, dict] = {
     "- audience weighting": {"audience": False},
     "+ party matching (parents / former pupils / colleagues / family; off by default)": {"parties": True},
     "lexical-heavy fusion (dense 0.3)": {"dense_weight": 0.3},
-    "dense-heavy fusion (dense 0.8)": {"dense_weight": 0.8},
+    "dense 0.7 (the stock model's weight)": {"dense_weight": 0.7},
     "plain dense (no levers)": {"bm25": False, "vocabulary": False, "titles": False, "audience": False,
                                 "parties": False},
 }
@@ -33,7 +32,7 @@ def run_ablation(assistant, gold_path: Path) -> list[dict]:
     texts = clause_texts(assistant)
     rows = []
     for name, changes in VARIANTS.items():
-        variant = with_levers(assistant, replace(RetrievalLevers(), **changes))
+        variant = with_levers(assistant, replace(assistant.retriever.levers, **changes))
         figures = score_answers(cases, answer_cases(variant, cases), texts, resamples=200).overall
         rows.append({"variant": name, "hit_at_1": figures.hit_at_1, "hit_at_3": figures.hit_at_3, "mrr": figures.mrr,
                      "stance_accuracy": figures.stance_accuracy,
