@@ -29,6 +29,8 @@ _MODALS: list[tuple[str, str]] = [
     ("permitted", r"are encouraged|is encouraged|encouraged to|(?<!who )(?<!which )(?<!what )(?:are permitted|"
                   r"is permitted|are allowed|is allowed)|"
                   r"is acceptable|are free to|may wish to|"
+                  # "there are steps you can take" permits nothing
+                  r"(?<!steps )(?<!things )(?<!ways )(?<!measures )(?<!actions )"
                   r"(staff|adults|employees|you|teachers|members of staff) (may|can)(?! not| be)"),
     ("required", r"must|should|are required|is required|needs? to|has to|have to|are expected|is expected|"
                  r"is the expectation|(staff|adults|employees|you|teachers) will(?! not| never)"),

@@ -173,3 +173,10 @@ def test_a_list_item_carries_the_rule_of_its_lead_in_and_is_quoted_with_it():
     assert reading.stance == "prohibited"
     assert reading.quote.startswith("Employees should not upload") and reading.quote.endswith("knowingly false")
     assert reading.quote in LITTLETOWN_5_2  # verbatim
+
+
+def test_steps_you_can_take_is_no_permission():
+    clause = ("In order to mitigate these risks, there are steps you can take to promote safety on line: • ensure "
+              "that any messages, photos or information comply with existing policies.")
+    question = "Can I put a couple of photos from sports day on my personal Insta?"
+    assert read_stance(question, clause, word_stems(expand_query(question))).stance != "permitted"
