@@ -253,6 +253,9 @@ def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens:
     if stance == "prohibited" and _outside_age_scope(question, sentence, parties):
         # "... ex-pupils under the age of 18" does not forbid contact with one who is an adult now.
         return StanceReading("permitted", sentence, "under the age of 18")
+    if stance == "prohibited" and (scope := _outside_time_scope(question, sentence)):
+        # "not permitted during lesson time" does not forbid it at lunch.
+        return StanceReading("permitted", sentence, scope)
     if stance == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
         stance = "conditional"
     elif stance == "required" and _requirement_rules_out(question, sentence):
@@ -288,6 +291,30 @@ def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:
     if not (_UNDER_18.search(sentence) and _ADULT.search(question)):
         return False
     return "former" in parties or "of any age" not in sentence.lower()
+
+
+# A rule limited to a time of day, and the times a question can name that lie outside it.
+_TIME_SCOPES = [
+    (re.compile(r"\b(during )?(lesson|teaching|class) time\b|\bduring lessons\b", re.IGNORECASE),
+     re.compile(r"\b(lunch\w*|break\w*|free periods?|ppa|non-contact|frees|after school|before school|evenings?|"
+                r"weekends?|holidays?|half[- ]term|at home|staff ?room)\b", re.IGNORECASE),
+     re.compile(r"\b(lessons?|teaching|in class|the kids are|pupils are|students are)\b", re.IGNORECASE)),
+    (re.compile(r"\b(during )?working hours\b", re.IGNORECASE),
+     re.compile(r"\b(evenings?|weekends?|holidays?|half[- ]term|after work|at night|days? off|annual leave)\b",
+                re.IGNORECASE),
+     re.compile(r"\b(lessons?|lunch\w*|break\w*|free periods?|ppa|at work|in school|working hours|school day)\b",
+                re.IGNORECASE)),
+]
+
+
+def _outside_time_scope(question: str, sentence: str) -> str:
+    """The rule's time limit when the question asks only about a time outside it ("at lunch" against
+    "during lesson time"), else ""."""
+    for rule_time, outside, inside in _TIME_SCOPES:
+        limit = rule_time.search(sentence)
+        if limit and outside.search(question) and not inside.search(ask_part(question)):
+            return limit.group(0)
+    return ""
 
 
 _ONLY_RESTRICTION = re.compile(r"\b(must|should|may|can|will) only\b|\bonly (be )?(use|used|permitted|allowed)\b",

@@ -180,3 +180,20 @@ def test_steps_you_can_take_is_no_permission():
               "that any messages, photos or information comply with existing policies.")
     question = "Can I put a couple of photos from sports day on my personal Insta?"
     assert read_stance(question, clause, word_stems(expand_query(question))).stance != "permitted"
+
+
+@pytest.mark.parametrize("question, stance", [
+    ("can I go on instagram on my phone at lunch in the staffroom?", "permitted"),
+    ("can I quickly check facebook during lessons while the kids do independent work?", "prohibited"),
+])
+def test_a_rule_limited_to_lesson_time_does_not_forbid_lunch(question, stance):
+    clause = "Staff should note that the use of social media accounts during lesson time is not permitted."
+    assert read_stance(question, clause, word_stems(expand_query(question))).stance == stance
+
+
+def test_working_hours_still_cover_lunch_but_not_the_weekend():
+    clause = "Personal use of the internet is not permitted during working hours."
+    weekend = "am I allowed to browse facebook at the weekend?"
+    lunch = "am I allowed to browse facebook in my lunch break?"
+    assert read_stance(weekend, clause, word_stems(expand_query(weekend))).stance == "permitted"
+    assert read_stance(lunch, clause, word_stems(expand_query(lunch))).stance == "prohibited"
