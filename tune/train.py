@@ -64,12 +64,17 @@ def _encode(model, texts: list[str]):
     return model.encode(texts, normalize_embeddings=True, batch_size=32, show_progress_bar=False)
 
 
+def _clause_vectors(model, clauses: dict[str, list[Clause]]):
+    """Each trust's clause embedding texts and their normalised vectors under `model`."""
+    texts = {trust: [embedding_text(c) for c in trust_clauses] for trust, trust_clauses in clauses.items()}
+    return texts, {trust: _encode(model, t) for trust, t in texts.items()}
+
+
 def mine_triples(model, pairs: list[TrainingPair], clauses: dict[str, list[Clause]]) -> list[Triple]:
     """Attach to each pair the non-gold clause of its trust that the model ranks highest."""
     import numpy as np
 
-    texts = {trust: [embedding_text(c) for c in trust_clauses] for trust, trust_clauses in clauses.items()}
-    vectors = {trust: _encode(model, t) for trust, t in texts.items()}
+    texts, vectors = _clause_vectors(model, clauses)
     queries = _encode(model, [p.query for p in pairs])
     triples = []
     for pair, query in zip(pairs, queries):
@@ -85,8 +90,7 @@ def mine_silences(model, silent: list[SilentPair], clauses: dict[str, list[Claus
 
     if not silent:
         return []
-    texts = {trust: [embedding_text(c) for c in trust_clauses] for trust, trust_clauses in clauses.items()}
-    vectors = {trust: _encode(model, t) for trust, t in texts.items()}
+    texts, vectors = _clause_vectors(model, clauses)
     queries = _encode(model, [s.query for s in silent])
     return [(s.query, texts[s.trust][int(np.argmax(vectors[s.trust] @ q))]) for s, q in zip(silent, queries)]
 
