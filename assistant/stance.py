@@ -201,22 +201,25 @@ def _modal_matches(sentence: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=(), asking: str = "") -> StanceReading:
+def read_stance(question: str, clause_text: str, query_tokens: set[str], parties=(), asking: str = "",
+                latest_turn: str = "") -> StanceReading:
     """Stance of one clause towards the question, with the sentence it was read from. `asking` is
-    `question_kind` of the asking turn (computed by the caller once per question)."""
+    `question_kind` of the asking turn (computed by the caller once per question); `latest_turn` is a
+    follow-up's own words, when the question was read with earlier turns."""
     asking = asking or question_kind(question)
     sentence = best_sentence(clause_text, query_tokens, asking == "obligation")
     sentences = split_sentences(clause_text)
     header = _list_header(sentences, sentences.index(sentence)) if sentence in sentences else ""
     if header and not _MODAL_RE.search(sentence) and _MODAL_RE.search(header):
         # A list item carries the rule of its lead-in ("should not upload any content that: • is defamatory").
-        reading = _read_sentence(question, clause_text, f"{header} {sentence}", query_tokens, parties, asking)
+        reading = _read_sentence(question, clause_text, f"{header} {sentence}", query_tokens, parties, asking,
+                                 latest_turn)
         return StanceReading(reading.stance, _span(clause_text, header, sentence), reading.modal)
-    return _read_sentence(question, clause_text, sentence, query_tokens, parties, asking)
+    return _read_sentence(question, clause_text, sentence, query_tokens, parties, asking, latest_turn)
 
 
 def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens: set[str], parties,
-                   asking: str) -> StanceReading:
+                   asking: str, latest_turn: str = "") -> StanceReading:
     duty = _DUTY.search(sentence)
     if asking == "obligation" and duty:
         # "Who do I tell?" answered by "must be reported to the DSL": the duty is the answer.
@@ -253,7 +256,7 @@ def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens:
     if stance == "prohibited" and _outside_age_scope(question, sentence, parties):
         # "... ex-pupils under the age of 18" does not forbid contact with one who is an adult now.
         return StanceReading("permitted", sentence, "under the age of 18")
-    if stance == "prohibited" and (scope := _outside_time_scope(question, sentence)):
+    if stance == "prohibited" and (scope := _outside_time_scope(question, sentence, latest_turn)):
         # "not permitted during lesson time" does not forbid it at lunch.
         return StanceReading("permitted", sentence, scope)
     if stance == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
@@ -307,12 +310,16 @@ _TIME_SCOPES = [
 ]
 
 
-def _outside_time_scope(question: str, sentence: str) -> str:
+def _outside_time_scope(question: str, sentence: str, latest_turn: str = "") -> str:
     """The rule's time limit when the question asks only about a time outside it ("at lunch" against
-    "during lesson time"), else ""."""
+    "during lesson time"), else "". A follow-up that names a time of its own ("what about at lunch?")
+    replaces the earlier turns' time; one that names none keeps it."""
     for rule_time, outside, inside in _TIME_SCOPES:
         limit = rule_time.search(sentence)
-        if limit and outside.search(question) and not inside.search(ask_part(question)):
+        if not limit:
+            continue
+        asked = latest_turn if latest_turn and (outside.search(latest_turn) or inside.search(latest_turn)) else question
+        if outside.search(asked) and not inside.search(ask_part(asked)):
             return limit.group(0)
     return ""
 

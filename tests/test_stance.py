@@ -197,3 +197,14 @@ def test_working_hours_still_cover_lunch_but_not_the_weekend():
     lunch = "am I allowed to browse facebook in my lunch break?"
     assert read_stance(weekend, clause, word_stems(expand_query(weekend))).stance == "permitted"
     assert read_stance(lunch, clause, word_stems(expand_query(lunch))).stance == "prohibited"
+
+
+@pytest.mark.parametrize("latest_turn, stance", [
+    ("what about at lunch?", "permitted"),          # the follow-up's own time replaces "during lessons"
+    ("and if it's just a quick look?", "prohibited"),  # no time of its own: the earlier turn's time stands
+])
+def test_a_follow_up_reads_its_own_time(latest_turn, stance):
+    clause = "Staff should note that the use of social media accounts during lesson time is not permitted."
+    question = f"can I check facebook during lessons? {latest_turn}"
+    reading = read_stance(question, clause, word_stems(expand_query(question)), latest_turn=latest_turn)
+    assert reading.stance == stance
