@@ -23,7 +23,7 @@ if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
-# The policy-tuned embedder (fine-tuned on training/*.yaml, about 12 minutes on 2 CPU cores the first time;
+# The policy-tuned embedder (fine-tuned on training/*.yaml, 20-30 minutes on 2 CPU cores the first time;
 # skipped while the training data and code are unchanged).
 HF_HUB_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 .venv/bin/python -m tune build
 echo "setup done: $(.venv/bin/python --version), torch $(.venv/bin/python -c 'import torch; print(torch.__version__)')"
