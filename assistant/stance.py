@@ -310,6 +310,10 @@ _TIME_SCOPES = [
 ]
 
 
+_NEGATED_TIME = re.compile(r"\b(not|no|n['’]t|without|outside( of)?)\s+(\w+\s+)?(teaching|lessons?|in (a )?class|"
+                           r"in (a )?lessons?|working hours|at work)\b", re.IGNORECASE)
+
+
 def _outside_time_scope(question: str, sentence: str, latest_turn: str = "") -> str:
     """The rule's time limit when the question asks only about a time outside it ("at lunch" against
     "during lesson time"), else "". A follow-up that names a time of its own ("what about at lunch?")
@@ -319,7 +323,8 @@ def _outside_time_scope(question: str, sentence: str, latest_turn: str = "") -> 
         if not limit:
             continue
         asked = latest_turn if latest_turn and (outside.search(latest_turn) or inside.search(latest_turn)) else question
-        if outside.search(asked) and not inside.search(ask_part(asked)):
+        # "if I'm not teaching, like in a free period" names lesson time only to rule it out.
+        if outside.search(asked) and not inside.search(_NEGATED_TIME.sub(" ", ask_part(asked))):
             return limit.group(0)
     return ""
 
