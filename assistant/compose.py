@@ -75,7 +75,7 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
     readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties), kind,
-                                                latest_turn))
+                                            latest_turn))
                      for hit in chosen)
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))

@@ -310,7 +310,7 @@ _TIME_SCOPES = [
 ]
 
 
-_NEGATED_TIME = re.compile(r"\b(not|no|n['’]t|without|outside( of)?)\s+(\w+\s+)?(teaching|lessons?|in (a )?class|"
+_NEGATED_TIME = re.compile(r"\b(not|no|\w+n['’]t|without|outside( of)?)\s+(\w+\s+)?(teaching|lessons?|in (a )?class|"
                            r"in (a )?lessons?|working hours|at work)\b", re.IGNORECASE)
 
 

@@ -210,7 +210,10 @@ def test_a_follow_up_reads_its_own_time(latest_turn, stance):
     assert reading.stance == stance
 
 
-def test_lesson_time_named_only_to_rule_it_out_is_outside_it():
+@pytest.mark.parametrize("question", [
+    "Can I check my socials during the school day if I'm not teaching, like in a free period?",
+    "is it ok to scroll insta at lunch when I don't have lessons?",
+])
+def test_lesson_time_named_only_to_rule_it_out_is_outside_it(question):
     clause = "Staff should note that the use of social media accounts during lesson time is not permitted."
-    question = "Can I check my socials during the school day if I'm not teaching, like in a free period?"
     assert read_stance(question, clause, word_stems(expand_query(question))).stance == "permitted"
