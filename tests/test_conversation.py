@@ -336,3 +336,23 @@ def test_the_answer_keeps_the_question_as_asked_but_reads_its_core():
     question = read("Hi all! Can I follow a pupil on Instagram? Thanks in advance")
     assert question.text.startswith("Hi all!")
     assert question.retrieval_text == "Can I follow a pupil on Instagram?"
+
+
+@pytest.mark.parametrize("text", [
+    "staff fb group says jeans on fridays now?? true?",
+    "insta dm off ex pupil, reply or block",
+    "Hola everyone, new TA here, can I add a parent on whatsapp?",
+    "Les from the office says I can't post trip photos, is that right?",
+])
+def test_terse_or_name_dropping_english_is_accepted(text):
+    assert clean_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "¿Puedo aceptar la solicitud de amistad de un alumno en Facebook?",  # Spanish
+    "Darf ich einem Schüler auf Instagram folgen und ist das erlaubt?",  # German
+    "Posso accettare la richiesta di amicizia di un alunno?",  # Italian
+])
+def test_more_languages_are_told_to_ask_in_english(text):
+    with pytest.raises(InputProblem, match="English"):
+        clean_question(text)
