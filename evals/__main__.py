@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from evals.score import main_score
 
         return main_score(argv[1:])
+    if argv[:1] == ["calibrate"]:
+        from evals.calibrate import main_calibrate
+
+        return main_calibrate(argv[1:])
     if argv[:1] == ["ablation"]:
         from evals.ablation import main_ablation
 
@@ -30,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-baseline", action="store_true")
     sub.add_parser("score", help="score an answers file: score GOLD.yaml ANSWERS.jsonl [--out DIR]")
     sub.add_parser("ablation", help="measure each retrieval lever on the gold set")
+    sub.add_parser("calibrate", help="grid-search the not-addressed thresholds on gold, holdout and holdout_b")
     args = parser.parse_args(argv)
 
     from assistant.service import build_assistant

@@ -359,3 +359,32 @@ def test_cli_ask_empty_fails_with_a_friendly_message(cli):
     assert result.returncode != 0
     assert "Traceback" not in result.stdout + result.stderr
     assert re.search(r"(?i)type a question|empty", result.stdout + result.stderr)
+
+
+def test_calibration_rereads_cached_hits_and_leaves_the_assistant_alone(assistant, tmp_path):
+    from evals.calibrate import calibrate
+    from evals.gold import load_gold
+    from evals.runner import GOLD_PATH, answer_cases, clause_texts
+    from evals.score import score_answers
+
+    cases = load_gold(GOLD_PATH)[:6]
+    path = tmp_path / "few.yaml"
+    path.write_text(yaml.safe_dump([
+        {"id": c.id, "question": c.question, "history": list(c.history),
+         "trusts": {t: {"stance": list(g.stances), **({"clauses": list(g.clauses)} if g.clauses else {})}
+                    for t, g in c.trusts.items()}} for c in cases]))
+    before = assistant.thresholds
+    grid = {"min_score": (before.min_score, 0.99), "max_gap": (before.max_gap,),
+            "confident_score": (0.995,)}
+    current, points = calibrate(assistant, [path], grid)
+    assert assistant.thresholds is before and "retrieve" not in vars(assistant.retriever)
+    fresh = score_answers(cases, answer_cases(assistant, cases), clause_texts(assistant), resamples=0).overall
+    # The cached copy answers exactly as the assistant itself does.
+    assert current.stance == pytest.approx(fresh.stance_accuracy)
+    assert current.hit_at_1 == pytest.approx(fresh.hit_at_1)
+    # A threshold no clause reaches calls every policy silent: full NA recall, precision = the silences' share.
+    silent = next(p for p in points if p.min_score == 0.99)
+    assert silent.na_recall == 1.0
+    share = sum("not_addressed" in g.stances for c in cases for g in c.trusts.values()) / sum(
+        len(c.trusts) for c in cases)
+    assert silent.na_precision == pytest.approx(share)
