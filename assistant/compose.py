@@ -23,6 +23,7 @@ class Thresholds:
     confident_score: float = 0.5  # ...unless its own best clause is a strong match regardless
     related_margin: float = 0.2  # further clauses cited ("see also") when within this of the top score
     duty_margin: float = 0.2  # for "what must I do?" a clause setting a duty leads when within this of the top
+    rule_margin: float = 0.1  # for "can I?" a clause that forbids or conditions the act leads over a duty this close
     max_citations: int = 3
 
 
@@ -77,6 +78,13 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties), kind,
                                             latest_turn))
                      for hit in chosen)
+    if kind == "permission" and readings[0][1].stance == "required":
+        # "Can I post about the restructure?" is answered by "do not disclose confidential information", not by
+        # the neighbouring duty "confidentiality issues must be considered": a yes/no question wants the rule.
+        rule = next((r for r in readings[1:] if r[1].stance in ("prohibited", "conditional")
+                     and top.score - r[0].score <= thresholds.rule_margin), None)
+        if rule is not None:
+            readings = (rule, *(r for r in readings if r is not rule))
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])

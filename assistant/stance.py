@@ -138,7 +138,10 @@ _OBLIGATION_QUESTION = re.compile(
     r"disclose|let|sort|review|do)|"
     r"(have|need) (i|we) to (report|tell|inform)|anything (i'?m|i am|we'?re|we are|i) (supposed|meant|expected|"
     r"required|need|have) to do|should (i|we) (report|tell|inform|record|raise|declare|disclose|let)|"
-    r"am i (required|obliged|expected)|who do i tell|(need|have) to (report|tell|inform) (it|this|them|anyone))\b",
+    r"am i (required|obliged|expected)|who do i tell|(need|have) to (report|tell|inform) (it|this|them|anyone)|"
+    # "what can I do?" after something happened to the asker; "anything we're obliged to attend?"
+    r"what (else )?(can|could) (i|we) (actually |even )?do|"
+    r"(i'?m|i am|we'?re|we are|are we|am i) (actually |really |even )?(obliged|required|expected) to)\b",
     re.IGNORECASE,
 )
 # A sentence that sets the asker a duty to tell someone or to put something right.

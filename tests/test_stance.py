@@ -35,6 +35,8 @@ STOC_3_2 = "Any communication received from children on any personal social medi
      "informational"),
     ("If they investigate, can they actually make me hand over my passwords?", "informational"),
     ("ok so do I actually have to go and tell the head?", "obligation"),
+    ("A student filmed me in class and put it on TikTok with mean captions. What can I do?", "obligation"),
+    ("Is there any online safety training we're actually obliged to attend here?", "obligation"),
     # Context sentences do not decide the kind: only the asking sentence does.
     ("What a week. A mum sent me a friend request. Can I accept it?", "permission"),
 ])
@@ -217,3 +219,29 @@ def test_a_follow_up_reads_its_own_time(latest_turn, stance):
 def test_lesson_time_named_only_to_rule_it_out_is_outside_it(question):
     clause = "Staff should note that the use of social media accounts during lesson time is not permitted."
     assert read_stance(question, clause, word_stems(expand_query(question))).stance == "permitted"
+
+
+WCAT_6_XXII = "Confidentiality issues must be considered at all times in relation to social networking and the use of " \
+              "social media."
+WCAT_6_XXIII = ("Adults must ensure that they do not provide, publish share or otherwise disclose any confidential "
+                "information about themselves or about the school and the wider school community.")
+
+
+def _hit(clause_id: str, text: str, score: float):
+    from assistant.retrieve import RetrievedClause
+    from ingest.records import Clause
+
+    clause = Clause("wcat", clause_id, "6", "Social networking", text, 0, "wcat.txt")
+    return RetrievedClause(clause, score, score, 0.0, "staff")
+
+
+@pytest.mark.parametrize("gap, lead", [(0.02, "6.xxiii"), (0.15, "6.xxii")])
+def test_a_can_i_question_is_answered_by_the_neighbouring_rule_not_the_duty(gap, lead):
+    from assistant.compose import Thresholds, judge
+
+    question = "Heard there's a restructure coming. Can I post a heads up about it on Twitter?"
+    hits = [_hit("6.xxii", WCAT_6_XXII, 0.6), _hit("6.xxiii", WCAT_6_XXIII, 0.6 - gap)]
+    judgement = judge(question, question, hits, Thresholds(), best_other=0.6)
+    # The rule leads only while it is about as relevant as the duty (Thresholds.rule_margin).
+    assert judgement.readings[0][0].clause.id == lead
+    assert judgement.stance == ("prohibited" if lead == "6.xxiii" else "required")
