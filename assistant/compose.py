@@ -45,6 +45,13 @@ _VERDICT = {
 }
 
 
+# For a yes/no question, a leading clause that sets a duty or only describes gives way to a close rule.
+_NOT_A_VERDICT = {
+    "required": ("prohibited", "conditional"),
+    "informational": ("prohibited", "conditional", "caution", "permitted"),
+}
+
+
 @dataclass(frozen=True)
 class Judgement:
     """The composer's reading of one trust: stance, the clauses to cite, and whether it is on topic."""
@@ -78,10 +85,10 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties), kind,
                                             latest_turn))
                      for hit in chosen)
-    if kind == "permission" and readings[0][1].stance == "required":
+    if kind == "permission" and readings[0][1].stance in _NOT_A_VERDICT:
         # "Can I post about the restructure?" is answered by "do not disclose confidential information", not by
         # the neighbouring duty "confidentiality issues must be considered": a yes/no question wants the rule.
-        rule = next((r for r in readings[1:] if r[1].stance in ("prohibited", "conditional")
+        rule = next((r for r in readings[1:] if r[1].stance in _NOT_A_VERDICT[readings[0][1].stance]
                      and top.score - r[0].score <= thresholds.rule_margin), None)
         if rule is not None:
             readings = (rule, *(r for r in readings if r is not rule))

@@ -12,9 +12,15 @@ from ingest.corpus import TrustInfo
 MAX_QUESTION_CHARS = 4000
 
 _COMPARISON = re.compile(
-    r"\b(compare|comparison|comparing|differ|differs|different|difference|differences|versus|vs\.?|"
+    r"\b(compare|comparison|comparing|differ|differs|difference|differences|versus|vs\.?|"
+    # "different" compares only when it is about the rules: not "different question", "a different email".
+    r"different (polic|trust|rule|approach|stance|position|answer)\w*|how different|"
+    r"(would|will) (that|it|this|things|the answer|the rules?) be (any |very |much |really )?different|"
     r"across (the |all )?(trusts|policies|schools)|all (five |5 )?(trusts|policies)|each trust|every trust|"
-    r"which trusts?|which policies|between (the )?trusts|side by side|other trusts|how do the trusts|"
+    r"each (of the )?polic(y|ies)|every policy|"
+    r"which trusts|which policies|between (the )?trusts|side by side|other trusts|how do the trusts|"
+    # ...but not "I'm at St Paul's, not sure which trust we're under": that asker is in one trust.
+    r"(?<!sure )(?<!know )(?<!idea )(?<!remember )which trust(?! (i|we|i'm|we're|am|is|my|our|it|this|that|runs)\b)|"
     r"(the )?trusts (say|handle|treat|approach)|consistent|inconsistent)\b",
     re.IGNORECASE,
 )
@@ -182,7 +188,7 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     """Interpret a question with the earlier user turns of its conversation."""
     text = clean_question(question)
     earlier = [clean_question(turn) for turn in history if turn and str(turn).strip()][-4:]
-    named = trusts_named(text, trusts)
+    named = own = trusts_named(text, trusts)
     core = strip_pleasantries(text)
     follow_up = bool(earlier) and is_follow_up(core)
     retrieval_text = core
@@ -197,6 +203,11 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
                 named = inherited
                 break
     comparison = bool(_COMPARISON.search(text)) or (follow_up and bool(_COMPARISON.search(earlier[-1])))
-    if comparison and len(trusts_named(text, trusts)) < 2:
+    if comparison and len(own) == 1 and follow_up and named == own:
+        # "I'm at St Paul's, can I...?" then "and if I moved to a STOC school, would that be any different?"
+        # compares the trust the conversation was about with the one this turn names.
+        earlier_trust = next((found for turn in reversed(earlier) if (found := trusts_named(turn, trusts))), ())
+        named = tuple(t for t in trusts if t in {*own, *earlier_trust})
+    if comparison and len(named) < 2:
         named = ()  # a comparison with no explicit list covers every trust
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up)

@@ -172,6 +172,40 @@ def test_an_ordinary_question_is_not_a_comparison():
     assert not read("Can I accept a friend request from a pupil on Facebook?").comparison
 
 
+@pytest.mark.parametrize("text", [
+    "How do the different policies handle relatives who are pupils?",
+    "Each school has its own policy at the moment. What does each policy say about cyberbullying?",
+    "Which trust lets staff keep in touch with ex-pupils?",
+])
+def test_more_ways_to_ask_for_a_comparison(text):
+    assert read(text).comparison
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Different question - can I post pics from the trip on my own insta? I'm at Littletown", ("littletown",)),
+    ("I work at St Thomas More, not sure which trust we're under - can I follow ex students?", ("wcat",)),
+    ("Surely family is different? I'm at DSAT, do I have to unfriend my niece?", ("dsat",)),
+])
+def test_different_or_which_trust_alone_is_not_a_comparison(text, expected):
+    question = read(text)
+    assert not question.comparison
+    assert question.trusts == expected
+
+
+def test_a_new_topic_keeps_the_trust_of_the_conversation():
+    question = read("different question - can I post pics from the school trip on my own insta?",
+                    ("I work at Littletown, can I text pupils?",))
+    assert not question.follow_up and not question.comparison
+    assert question.trusts == ("littletown",)
+
+
+def test_would_it_be_different_at_another_trust_compares_the_two():
+    question = read("And if I moved to a STOC school, would that be any different?",
+                    ("I work at St Paul's, can I accept friend requests from parents?",))
+    assert question.follow_up and question.comparison
+    assert question.trusts == ("wcat", "stoc")
+
+
 def test_a_comparison_naming_two_trusts_keeps_them():
     question = read("Compare WCAT and DSAT on posting photos of pupils")
     assert question.comparison

@@ -245,3 +245,22 @@ def test_a_can_i_question_is_answered_by_the_neighbouring_rule_not_the_duty(gap,
     # The rule leads only while it is about as relevant as the duty (Thresholds.rule_margin).
     assert judgement.readings[0][0].clause.id == lead
     assert judgement.stance == ("prohibited" if lead == "6.xxiii" else "required")
+
+
+DSAT_4_6_1 = ("There will be occasions when there are social contacts between pupils and staff, where for example the "
+              "parent and teacher are part of the same social circle. These contacts however, will be easily "
+              "recognised and openly acknowledged.")
+DSAT_4_6_2 = ("There must be awareness on the part of those working with pupils that some social networking "
+              "contacts, especially where these are not common knowledge, can be misconstrued as being part of a "
+              "grooming process.")
+
+
+@pytest.mark.parametrize("gap, stance", [(0.03, "caution"), (0.15, "informational")])
+def test_a_can_i_question_is_answered_by_a_close_rule_not_a_description(gap, stance):
+    from assistant.compose import Thresholds, judge
+
+    question = "A dad I know from the school gate has matched with me on Hinge. Am I allowed to chat to him?"
+    hits = [_hit("4.6.1", DSAT_4_6_1, 0.6), _hit("4.6.2", DSAT_4_6_2, 0.6 - gap)]
+    judgement = judge(question, question, hits, Thresholds(), best_other=0.6)
+    assert read_stance(question, DSAT_4_6_1, word_stems(expand_query(question))).stance == "informational"
+    assert judgement.stance == stance
