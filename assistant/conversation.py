@@ -121,6 +121,9 @@ class ReadQuestion:
     trusts: tuple[str, ...]  # trusts named in the question (or inherited from the conversation)
     comparison: bool
     follow_up: bool
+    # The turn whose form says what kind of answer is wanted: "what would the answer be at SJEAT?" asks what
+    # the earlier "am I allowed to email parents from Gmail?" asked.
+    asking_text: str = ""
 
 
 def clean_question(question: str) -> str:
@@ -184,13 +187,39 @@ def is_follow_up(text: str) -> bool:
     return bool(_PRONOUN.search(text)) and len(words) <= 10 and len(content) <= 3
 
 
+# A follow-up that carries no question of its own: it asks the earlier question again of something else.
+_ELLIPTICAL = re.compile(
+    _FILLER + r"((and|but|so|then)\s+)?(what about|how about|what if|what would the answer be|would the answer be|"
+    r"(would|will|is|does) (that|it|this|the answer|the rule) (be )?(the same|different|any different|change|apply|"
+    r"still apply|go|hold|count)|(is it|is that|it'?s|same) (the same|same|true) |same (for|at|in|with|under|question)|"
+    r"(and|but) (at|for|in|under|with|on|if)\b)",
+    re.IGNORECASE,
+)
+
+
+# Words that ask about a policy without saying what about: "what does STOC say?", "and the rule at DSAT?"
+_GENERIC_WORDS = frozenset("say says said rule rules policy policies answer handle handles think trust trusts "
+                           "school schools stance position view line guidance what's whats here there".split())
+
+
+def _only_names_a_trust(text: str, trusts: dict[str, TrustInfo]) -> bool:
+    """A turn with no topic of its own beyond a trust's name asks the conversation's question of that trust."""
+    if not trusts_named(text, trusts):
+        return False
+    rest = re.sub(r"\bsaint\b|\bst\.", "st", text.lower())
+    for pattern, _ in _alias_patterns(trusts):
+        rest = pattern.sub(" ", rest)
+    words = re.findall(r"[a-z']+", rest)
+    return len(words) <= 8 and not [w for w in words if w not in _ENGLISH_WORDS and w not in _GENERIC_WORDS]
+
+
 def read_question(question: str, history: tuple[str, ...] | list[str], trusts: dict[str, TrustInfo]) -> ReadQuestion:
     """Interpret a question with the earlier user turns of its conversation."""
     text = clean_question(question)
     earlier = [clean_question(turn) for turn in history if turn and str(turn).strip()][-4:]
     named = own = trusts_named(text, trusts)
     core = strip_pleasantries(text)
-    follow_up = bool(earlier) and is_follow_up(core)
+    follow_up = bool(earlier) and (is_follow_up(core) or _only_names_a_trust(core, trusts))
     retrieval_text = core
     if follow_up:
         # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
@@ -210,4 +239,6 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         named = tuple(t for t in trusts if t in {*own, *earlier_trust})
     if comparison and len(named) < 2:
         named = ()  # a comparison with no explicit list covers every trust
-    return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up)
+    elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts)
+    asking_text = strip_pleasantries(earlier[-1]) if follow_up and elliptical else core
+    return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text)

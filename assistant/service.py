@@ -106,7 +106,7 @@ class Assistant:
         question = self.retriever.normalise(read.retrieval_text)
         latest_turn = self.retriever.normalise(read.core) if read.follow_up else ""
         query_text = self.retriever.expand(question)
-        asking = question_kind(latest_turn or question)
+        asking = question_kind(self.retriever.normalise(read.asking_text or read.core))
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.

@@ -390,3 +390,31 @@ def test_terse_or_name_dropping_english_is_accepted(text):
 def test_more_languages_are_told_to_ask_in_english(text):
     with pytest.raises(InputProblem, match="English"):
         clean_question(text)
+
+
+@pytest.mark.parametrize("text", ["what does STOC say?", "And St Paul's?", "What's the rule at Littletown?",
+                                  "How does DSAT handle it?"])
+def test_a_turn_that_only_names_a_trust_asks_the_earlier_question_of_it(text):
+    question = read(text, ("Who do I tell if a pupil messages me on Instagram?",))
+    assert question.follow_up
+    assert "messages me on Instagram" in question.retrieval_text
+    assert question.asking_text == "Who do I tell if a pupil messages me on Instagram?"
+
+
+def test_a_turn_naming_a_trust_and_a_topic_is_its_own_question():
+    question = read("what does STOC say about photos of pupils?", ("Who do I tell if a pupil messages me?",))
+    assert not question.follow_up
+    assert question.asking_text == question.core
+
+
+@pytest.mark.parametrize("text, asks_again", [
+    ("What would the answer be at a St James and Emmanuel school?", True),
+    ("what about ex-pupils?", True),
+    ("and if it's a parent?", True),
+    ("and can I block them?", False),  # a question of its own
+])
+def test_an_elliptical_follow_up_asks_what_the_earlier_turn_asked(text, asks_again):
+    earlier = "STOC question: am I allowed to email parents from my personal Gmail?"
+    question = read(text, (earlier,))
+    assert question.follow_up
+    assert (question.asking_text == earlier) is asks_again
