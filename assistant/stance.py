@@ -128,7 +128,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 _OBLIGATION_QUESTION = re.compile(
-    r"\b(what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to (do|keep|record|save|"
+    r"\b(help\s*[?!.]*$|^help\b|any advice|what are my options|what now\b|"  # "...pretending to be me. Help?"
+    r"what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to (do|keep|record|save|"
     r"report|say)|what (should|do) (i|we) (keep|record|save|report)|"
     r"what are we (meant|supposed|expected) to do|what('?s| is) the (position|procedure|process)|"
     r"who (do|should|must|would|can) (i|we) (tell|report|inform|contact|speak|talk|go)|"
@@ -285,6 +286,7 @@ _PERSONAL_MEANS = re.compile(r"\b(my own|personal|private|my (mobile|phone|cell|
 _ADULT = re.compile(
     r"\b(adults? now|now an adult|grown[- ]up|over 18|over eighteen|18\+|aged (1[89]|[2-9]\d)|"
     r"(1[89]|[2-9]\d)[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|(is|turned|he's|she's|they're) (1[89]|[2-9]\d)( now)?|"
+    r"now (1[89]|[2-9]\d)|(1[89]|[2-9]\d) now|at uni|at university|graduated|"
     r"in (his|her|their) (twenties|thirties|forties))\b",
     re.IGNORECASE,
 )

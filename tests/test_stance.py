@@ -44,6 +44,15 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
     assert question_kind(question) == kind
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("Someone made a fake Instagram account pretending to be me. I'm at SJEAT. Help?", "obligation"),
+    ("A parent is posting about me in the class WhatsApp. Any advice?", "obligation"),
+    ("Can you help me find the rule on photos?", "permission"),
+])
+def test_a_call_for_help_asks_what_to_do(question, kind):
+    assert question_kind(question) == kind
+
+
 def test_a_who_do_i_tell_question_reads_the_duty_as_required():
     question = "A pupil DM'd me on Instagram. Who do I tell?"
     reading = read_stance(question, STOC_3_2, word_stems(question), ["pupil"])
@@ -55,6 +64,8 @@ def test_a_who_do_i_tell_question_reads_the_duty_as_required():
 @pytest.mark.parametrize("question, clause, stance", [
     ("An ex-pupil who is 20 now added me on Facebook. Can I accept?", LITTLETOWN_5_3, "permitted"),
     ("An ex-pupil who's an adult now sent a friend request. Can I accept?", STOC_3_8, "permitted"),
+    ("A former student (graduated 3 yrs ago, now 21) wants to connect on LinkedIn. Ok?", STOC_3_8, "permitted"),
+    ("An old pupil who's at uni now followed me on Instagram. Can I follow back?", STOC_3_8, "permitted"),
     ("An ex-pupil who is 16 sent a friend request. Can I accept?", STOC_3_8, "prohibited"),
     ("A pupil in my class sent a friend request. Can I accept?", LITTLETOWN_5_3, "prohibited"),
 ])
