@@ -15,6 +15,7 @@ _COMPARISON = re.compile(
     r"\b(compare|comparison|comparing|differ|differs|difference|differences|versus|vs\.?|"
     # "different" compares only when it is about the rules: not "different question", "a different email".
     r"different (polic|trust|rule|approach|stance|position|answer)\w*|how different|"
+    r"any different\b(?! (question|thing|topic|issue|email|account|phone|device|one))|"
     r"(would|will) (that|it|this|things|the answer|the rules?) be (any |very |much |really )?different|"
     r"across (the |all )?(trusts|policies|schools)|all (five |5 )?(trusts|policies)|each trust|every trust|"
     r"each (of the )?polic(y|ies)|every policy|"
@@ -199,7 +200,9 @@ _ELLIPTICAL = re.compile(
 
 # Words that ask about a policy without saying what about: "what does STOC say?", "and the rule at DSAT?"
 _GENERIC_WORDS = frozenset("say says said rule rules policy policies answer handle handles think trust trusts "
-                           "school schools stance position view line guidance what's whats here there".split())
+                           "school schools stance position view line guidance what's whats here there "
+                           # "how does STOC compare?" asks the conversation's question of STOC beside the last trust
+                           "compare compares compared differ differs different differently same".split())
 
 
 def _only_names_a_trust(text: str, trusts: dict[str, TrustInfo]) -> bool:

@@ -418,3 +418,11 @@ def test_an_elliptical_follow_up_asks_what_the_earlier_turn_asked(text, asks_aga
     question = read(text, (earlier,))
     assert question.follow_up
     assert (question.asking_text == earlier) is asks_again
+
+
+@pytest.mark.parametrize("text", ["How does STOC compare?", "Is St Paul's any different?", "and does SJEAT differ?"])
+def test_asking_how_another_trust_compares_compares_it_with_the_earlier_one(text):
+    question = read(text, ("I'm at DSAT. Can I give my mobile number to a parent?",))
+    assert question.follow_up and question.comparison
+    assert len(question.trusts) == 2 and "dsat" in question.trusts
+    assert "mobile number to a parent" in question.retrieval_text

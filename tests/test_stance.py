@@ -47,6 +47,8 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
 @pytest.mark.parametrize("question, kind", [
     ("Someone made a fake Instagram account pretending to be me. I'm at SJEAT. Help?", "obligation"),
     ("A parent is posting about me in the class WhatsApp. Any advice?", "obligation"),
+    ("If staff get a message from a pupil on their own phone, who do they report it to?", "obligation"),
+    ("Who should teachers talk to when a pupil messages them?", "obligation"),
     ("Can you help me find the rule on photos?", "permission"),
 ])
 def test_a_call_for_help_asks_what_to_do(question, kind):
