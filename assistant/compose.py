@@ -6,10 +6,11 @@ said that a clause does not support.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
-from assistant.retrieve import RetrievedClause, question_parties, word_stems
+from assistant.retrieve import RetrievedClause, clause_parties, question_parties, word_stems
 from assistant.stance import StanceReading, best_sentence, question_kind, read_stance, sets_duty
 
 
@@ -92,11 +93,23 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
                      and top.score - r[0].score <= thresholds.rule_margin), None)
         if rule is not None:
             readings = (rule, *(r for r in readings if r is not rule))
+    if addressed and kind == "permission" and parties == {"former"} and _rules_only_current_pupils(chosen):
+        # "Can I accept an ex-pupil's request?" against "never 'friend' a pupil at the academy": a rule on
+        # pupils says nothing of those who have left, so the policy does not address them.
+        addressed = False
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])
         return Judgement("not_addressed", nearest, False)
     return Judgement(readings[0][1].stance, readings, True)
+
+
+_FORMER_PUPILS = re.compile(r"\b(former|ex-?)\s*(pupils?|students?)|\bleft the school|\bleavers\b", re.IGNORECASE)
+
+
+def _rules_only_current_pupils(chosen: list[RetrievedClause]) -> bool:
+    return ("pupil" in clause_parties(chosen[0].clause)
+            and not any(_FORMER_PUPILS.search(hit.clause.text) for hit in chosen))
 
 
 def compose_answer(trust: str, trust_name: str, judgement: Judgement) -> TrustAnswer:

@@ -224,9 +224,14 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     core = strip_pleasantries(text)
     follow_up = bool(earlier) and (is_follow_up(core) or _only_names_a_trust(core, trusts))
     retrieval_text = core
+    # The turn a follow-up follows: the last one with a topic of its own. "how does STOC compare?" only moved
+    # the question to another trust, so "and what about parents?" after it is read with the turn before.
+    topic_turn = next((stripped for turn in reversed(earlier)
+                       if not _only_names_a_trust(stripped := strip_pleasantries(turn), trusts)),
+                      strip_pleasantries(earlier[-1]) if earlier else "")
     if follow_up:
         # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
-        retrieval_text = f"{strip_pleasantries(earlier[-1])} {core}"
+        retrieval_text = f"{topic_turn} {core}"
     if not named and earlier:
         # Keep the trust the conversation was about, unless this turn names another.
         for turn in reversed(earlier):
@@ -243,5 +248,5 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     if comparison and len(named) < 2:
         named = ()  # a comparison with no explicit list covers every trust
     elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts)
-    asking_text = strip_pleasantries(earlier[-1]) if follow_up and elliptical else core
+    asking_text = topic_turn if follow_up and elliptical else core
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text)

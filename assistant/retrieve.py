@@ -84,7 +84,9 @@ _PARTIES = {
               r"homeroom)\b", r"\b(pupils?|students?|child|children)\b"),
     "parent": (r"\b(mum|mums|mom|mother|dad|dads|father|parents?|carers?|guardians?)\b",
                r"\b(parents?|carers?)\b"),
-    "former": (r"\b(ex-?pupils?|ex-?students?|former (pupils?|students?)|alumni|leavers?|(has|have|had) left|"
+    # "ex student", "an old pupil of mine", "a past student"; not "a 15 year old student".
+    "former": (r"\b(ex[- ]?pupils?|ex[- ]?students?|(former|past) (pupils?|students?)|alumni|leavers?|"
+               r"(?<!year )(?<!years )(?<!yr )(?<!\d )old (pupils?|students?)|graduated|(has|have|had) left|"
                r"who left|left (the )?school|no longer (at|a pupil|a student)|used to teach)\b",
                r"\b(former (pupils?|students?)|ex-(pupils?|students?))\b"),
     "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff)\b",
@@ -100,7 +102,8 @@ CLAUSE_PARTY = {name: re.compile(c, re.IGNORECASE) for name, (_, c) in _PARTIES.
 _OF_PUPILS = re.compile(r"\b(his|her|their) (own )?(little )?(son|daughter|kids?|child|children|boy|girl|lad)\b|"
                         r"\b(parents?|carers?|families|family members?|mums?|dads?|mothers?|fathers?|relatives|"
                         r"siblings)(\s*/\s*carers?)?\s+(of|from)\s+(a |the |my |our )?(pupils?|students?|kids?|"
-                        r"child|children)\b|\bformer (pupils?|students?)|\bex-?(pupils?|students?)", re.IGNORECASE)
+                        r"child|children)\b|\b(former|past) (pupils?|students?)|\bex[- ]?(pupils?|students?)|"
+                        r"(?<!year )(?<!years )(?<!yr )(?<!\d )\bold (pupils?|students?)", re.IGNORECASE)
 
 
 def question_parties(text: str) -> frozenset[str]:

@@ -74,7 +74,9 @@ _ASKS_FOR_RULE = re.compile(
     r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|"
     r"get away with|breach|rules? (against|about|on)|any rule|a rule|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
-    r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on)\b",
+    r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on|"
+    # HR's "how do the policies compare on X?" asks each policy's rule on X.
+    r"(compare|compares|comparison|vary|varies) (on|over|when it comes to|regarding)|(stand|position|line) on)\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is meant by|mean by|what does .* mean|"

@@ -426,3 +426,11 @@ def test_asking_how_another_trust_compares_compares_it_with_the_earlier_one(text
     assert question.follow_up and question.comparison
     assert len(question.trusts) == 2 and "dsat" in question.trusts
     assert "mobile number to a parent" in question.retrieval_text
+
+
+def test_a_follow_up_after_a_turn_that_only_switched_trust_is_read_with_the_topic_turn():
+    history = ("Can I text a pupil about their homework from my cell?", "how does STOC compare?")
+    question = read("and what about parents?", history)
+    assert question.follow_up
+    assert question.retrieval_text == "Can I text a pupil about their homework from my cell? and what about parents?"
+    assert question.asking_text == history[0]

@@ -277,3 +277,34 @@ def test_a_can_i_question_is_answered_by_a_close_rule_not_a_description(gap, sta
     judgement = judge(question, question, hits, Thresholds(), best_other=0.6)
     assert read_stance(question, DSAT_4_6_1, word_stems(expand_query(question))).stance == "informational"
     assert judgement.stance == stance
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("HR here: how do the five policies compare on staff taking photos of pupils on personal devices?", "permission"),
+    ("Where do the trusts stand on staff posting in the union Facebook group?", "permission"),
+    # A comparison of what each trust says it does asks for no rule.
+    ("What does each trust say it will do to support staff who are trolled online? How do they compare?",
+     "informational"),
+])
+def test_hr_asking_how_policies_compare_on_a_topic_asks_for_each_rule(question, kind):
+    assert question_kind(question) == kind
+
+
+DSAT_4_3_2 = "Staff should never 'friend' a pupil at <Academy> where they are working onto their social networking site."
+WCAT_6_X = ("Adults must be cautious about any form of social networking contact with former students particularly "
+            "where siblings or other relatives continue to attend the school.")
+
+
+@pytest.mark.parametrize("question, text, stance", [
+    # A rule on pupils says nothing of those who have left...
+    ("An ex-pupil who left three years ago sent me a friend request. Can I accept?", DSAT_4_3_2, "not_addressed"),
+    # ...a rule that names former pupils does...
+    ("An ex-pupil who left three years ago sent me a friend request. Can I accept?", WCAT_6_X, "caution"),
+    # ...and a question about a current pupil is answered by the rule on pupils.
+    ("A pupil in Year 9 sent me a friend request. Can I accept?", DSAT_4_3_2, "prohibited"),
+])
+def test_a_rule_on_pupils_does_not_answer_a_question_about_former_pupils(question, text, stance):
+    from assistant.compose import Thresholds, judge
+
+    judgement = judge(question, question, [_hit("4.3.2", text, 0.6)], Thresholds(), best_other=0.6)
+    assert judgement.stance == stance
