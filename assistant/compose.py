@@ -97,6 +97,11 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "Can I accept an ex-pupil's request?" against "never 'friend' a pupil at the academy": a rule on
         # pupils says nothing of those who have left, so the policy does not address them.
         addressed = False
+    if addressed and _PUPIL_CONDUCT.search(latest_turn or question) and not any(
+            hit.audience == "pupils" for hit in chosen):
+        # "What are the rules on pupils using social media?" is not answered by a rule for staff: a staff
+        # policy without a section on pupils' own use does not address it.
+        addressed = False
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])
@@ -105,6 +110,17 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
 
 
 _FORMER_PUPILS = re.compile(r"\b(former|ex-?)\s*(pupils?|students?)|\bleft the school|\bleavers\b", re.IGNORECASE)
+
+
+# A question about what pupils themselves may do, or what happens to them.
+_PUPIL_CONDUCT = re.compile(
+    r"\b(can|could|may|should|will|would|do|does|are|is|must)( the| a| my| our| any)? (pupils?|students?|kids?|"
+    r"children|child)( actually| really| even| ever)? ((be|get) (in trouble|punished|disciplined|sanctioned|"
+    r"excluded|suspended)|use|bring|post|film|record)\b|"
+    r"\b(rules?|policy|polic(y|ies) say) (on|about|for) (pupils?|students?|kids|children) (using|use|bringing|"
+    r"posting|having|filming)\b",
+    re.IGNORECASE,
+)
 
 
 def _rules_only_current_pupils(chosen: list[RetrievedClause]) -> bool:

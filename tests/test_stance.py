@@ -308,3 +308,25 @@ def test_a_rule_on_pupils_does_not_answer_a_question_about_former_pupils(questio
 
     judgement = judge(question, question, [_hit("4.3.2", text, 0.6)], Thresholds(), best_other=0.6)
     assert judgement.stance == stance
+
+
+STAFF_RULE = "Adults must not use their own mobile phones to contact pupils."
+PUPIL_RULE = "Pupils must not use mobile phones in lessons unless the teacher has given permission."
+
+
+@pytest.mark.parametrize("question, text, audience, stance", [
+    # What pupils may do is not answered by a rule for staff...
+    ("What are the rules on pupils using their phones in school?", STAFF_RULE, "staff", "not_addressed"),
+    ("Can the student actually get in trouble for it under the policy?", STAFF_RULE, "staff", "not_addressed"),
+    # ...but by a section on pupils' own use...
+    ("What are the rules on pupils using their phones in school?", PUPIL_RULE, "pupils", "informational"),
+    # ...and a staff question that names pupils is still answered by the staff rule.
+    ("Can my students have my mobile number?", STAFF_RULE, "staff", "prohibited"),
+])
+def test_a_question_about_what_pupils_may_do_is_answered_only_by_rules_for_pupils(question, text, audience, stance):
+    from assistant.compose import Thresholds, judge
+    from assistant.retrieve import RetrievedClause
+
+    hit = _hit("5.1", text, 0.6)
+    hit = RetrievedClause(hit.clause, hit.score, hit.dense, hit.lexical, audience)
+    assert judge(question, question, [hit], Thresholds(), best_other=0.6).stance == stance
