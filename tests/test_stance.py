@@ -240,12 +240,12 @@ WCAT_6_XXIII = ("Adults must ensure that they do not provide, publish share or o
                 "information about themselves or about the school and the wider school community.")
 
 
-def _hit(clause_id: str, text: str, score: float):
+def _hit(clause_id: str, text: str, score: float, audience: str = "staff"):
     from assistant.retrieve import RetrievedClause
     from ingest.records import Clause
 
     clause = Clause("wcat", clause_id, "6", "Social networking", text, 0, "wcat.txt")
-    return RetrievedClause(clause, score, score, 0.0, "staff")
+    return RetrievedClause(clause, score, score, 0.0, audience)
 
 
 @pytest.mark.parametrize("gap, lead", [(0.02, "6.xxiii"), (0.15, "6.xxii")])
@@ -325,8 +325,6 @@ PUPIL_RULE = "Pupils must not use mobile phones in lessons unless the teacher ha
 ])
 def test_a_question_about_what_pupils_may_do_is_answered_only_by_rules_for_pupils(question, text, audience, stance):
     from assistant.compose import Thresholds, judge
-    from assistant.retrieve import RetrievedClause
 
-    hit = _hit("5.1", text, 0.6)
-    hit = RetrievedClause(hit.clause, hit.score, hit.dense, hit.lexical, audience)
+    hit = _hit("5.1", text, 0.6, audience)
     assert judge(question, question, [hit], Thresholds(), best_other=0.6).stance == stance
