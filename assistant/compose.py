@@ -109,9 +109,6 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     return Judgement(readings[0][1].stance, readings, True)
 
 
-_FORMER_PUPILS = re.compile(r"\b(former|ex-?)\s*(pupils?|students?)|\bleft the school|\bleavers\b", re.IGNORECASE)
-
-
 # A question about what pupils themselves may do, or what happens to them.
 _PUPIL_CONDUCT = re.compile(
     r"\b(can|could|may|should|will|would|do|does|are|is|must)( the| a| my| our| any)? (pupils?|students?|kids?|"
@@ -125,7 +122,7 @@ _PUPIL_CONDUCT = re.compile(
 
 def _rules_only_current_pupils(chosen: list[RetrievedClause]) -> bool:
     return ("pupil" in clause_parties(chosen[0].clause)
-            and not any(_FORMER_PUPILS.search(hit.clause.text) for hit in chosen))
+            and not any("former" in clause_parties(hit.clause) for hit in chosen))
 
 
 def compose_answer(trust: str, trust_name: str, judgement: Judgement) -> TrustAnswer:
