@@ -62,6 +62,10 @@ _BACKGROUND = re.compile(
 _BACKGROUND_TITLES = re.compile(r"glossary|definition|introduction|scope|purpose|legislation|examples|statement",
                                 re.IGNORECASE)
 _PUPIL_TITLES = re.compile(r"pupil use|student use", re.IGNORECASE)
+# A sentence or bullet that lays a rule on staff ("Staff should set up...", "Employees must always..."):
+# the clause governs staff even when it opens with the school or sits in an introduction.
+_STAFF_RULE = re.compile(r"(^|[.•;:]\s*)(all |members of )?(staff|employees|adults working in school)\b[^.]{0,40}?"
+                         r"\b(should|must|shall|need to|are expected to)\b", re.IGNORECASE)
 
 
 def clause_audience(clause: Clause) -> str:
@@ -69,6 +73,8 @@ def clause_audience(clause: Clause) -> str:
     text = clause.text.lstrip("•* ")
     if _PUPIL_TITLES.search(clause.section_title) or PUPIL_SUBJECT.match(text):
         return "pupils"
+    if _STAFF_RULE.search(text):
+        return "staff"
     if _BACKGROUND.search(text[:200]) or _BACKGROUND_TITLES.search(clause.section_title.split(" › ")[0]):
         return "background"
     if ORGANISATION_SUBJECT.match(text):

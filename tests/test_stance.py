@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve import word_stems
+from assistant.retrieve import clause_audience, word_stems
 from assistant.stance import question_kind, read_stance, sets_duty
 from assistant.vocabulary import expand_query
+from ingest.records import Clause
 
 STOC_3_8 = ("Staff should not accept any current student of any age or any ex-student of the Trust under the age "
             "of 18 as a friend, follower, subscriber or similar on any personal social media account.")
@@ -328,3 +329,17 @@ def test_a_question_about_what_pupils_may_do_is_answered_only_by_rules_for_pupil
 
     hit = _hit("5.1", text, 0.6, audience)
     assert judge(question, question, [hit], Thresholds(), best_other=0.6).stance == stance
+
+
+@pytest.mark.parametrize("title, text, audience", [
+    ("Trust Approved Use of Social Media", "All schools are encouraged to keep a presence. The following must be "
+     "observed: • Staff should set up a distinct account for educational purposes.", "staff"),
+    ("Introduction", "The Trust recognises many employees use social media. Employees must always exercise "
+     "their right to freedom of expression with regard to the law.", "staff"),
+    ("Introduction", "The Trust recognises many employees use social media in a personal capacity.", "background"),
+    ("Official accounts", "The school will monitor its official accounts.", "organisation"),
+    ("Pupil use", "Pupils must not bring phones to lessons.", "pupils"),
+])
+def test_a_clause_that_lays_a_rule_on_staff_governs_staff(title, text, audience):
+    clause = Clause("wcat", "1.ii", "1", title, text, 0, "policy.txt")
+    assert clause_audience(clause) == audience
