@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.vocabulary import expansion_terms
+from assistant.vocabulary import expansion_terms, topic_terms
 from ingest.corpus import TrustInfo
 
 MAX_QUESTION_CHARS = 4000
@@ -125,6 +125,7 @@ class ReadQuestion:
     # The turn whose form says what kind of answer is wanted: "what would the answer be at SJEAT?" asks what
     # the earlier "am I allowed to email parents from Gmail?" asked.
     asking_text: str = ""
+    topic_turn: str = ""  # the earlier turn a follow-up is read with
 
 
 def clean_question(question: str) -> str:
@@ -188,6 +189,19 @@ def is_follow_up(text: str) -> bool:
     return bool(_PRONOUN.search(text)) and len(words) <= 10 and len(content) <= 3
 
 
+# Words that point back at the earlier turn's people or things ("what if she DMs me anyway?").
+_BACK_REFERENCE = re.compile(r"\b(she|he|they|them|her|him|his|it|its|that|this|those|these|ones?|same|still|"
+                             r"anyway|instead|too|either|though)\b", re.IGNORECASE)
+
+
+def switches_topic(core: str, topic_turn: str) -> bool:
+    """A follow-up that names two new subjects and nothing of the old one, and points back at nothing ("and on
+    using personal phones in lessons?" after a question on former pupils): the earlier turn's frame (compare,
+    may I) stays, its subject gives way."""
+    new, old = topic_terms(core), topic_terms(topic_turn)
+    return len(new - old) >= 2 and not (new & old) and not _BACK_REFERENCE.search(core)
+
+
 # A follow-up that carries no question of its own: it asks the earlier question again of something else.
 _ELLIPTICAL = re.compile(
     _FILLER + r"((and|but|so|then)\s+)?(what about|how about|what if|what would the answer be|would the answer be|"
@@ -249,4 +263,5 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         named = ()  # a comparison with no explicit list covers every trust
     elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts)
     asking_text = topic_turn if follow_up and elliptical else core
-    return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text)
+    return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text,
+                        topic_turn if follow_up else "")

@@ -11,6 +11,11 @@ from __future__ import annotations
 import difflib
 import re
 
+_PLATFORMS = "social media social networking site"
+_REPORTING = "report concerns raised with the Headteacher Designated Safeguarding Lead"
+_AGE = "age of 18"
+_CONTACT = "contact communication social contact"
+
 _ENTRIES: list[tuple[str, str]] = [
     # people
     (r"\b(mum|mums|mom|moms|mother|dad|dads|father|parent|parents|guardian|carer|carers|step-?parent|"
@@ -31,7 +36,7 @@ _ENTRIES: list[tuple[str, str]] = [
      "family member family relationship relatives siblings"),
     # platforms and contact
     (r"\b(insta|ig|instagram|tiktok|snapchat|snap|facebook|fb|twitter|x\.com|tweet|whatsapp|linkedin|"
-     r"youtube|reddit|discord|threads|bluesky|social|socials)\b", "social media social networking site"),
+     r"youtube|reddit|discord|threads|bluesky|social|socials)\b", _PLATFORMS),
     (r"\b(friend request|friend me|friended|friending|add(ed)? me|befriend|be friends|"
      r"accept (him|her|them)|follow|follows|following|followed|follower|followers)\b",
      "friend follow followed accept invitation"),
@@ -41,7 +46,7 @@ _ENTRIES: list[tuple[str, str]] = [
      r"number)\b", "personal telephone numbers mobile phones text communications contact"),
     (r"\b(email|e-mail|emails|gmail|hotmail|outlook)\b", "e-mail email addresses communication"),
     (r"\b(homework|coursework|assignment|revision)\b", "homework e-mail communication with pupils"),
-    (r"\b(contact|get in touch|reach out|keep in touch|talk to|speak to)\b", "contact communication social contact"),
+    (r"\b(contact|get in touch|reach out|keep in touch|talk to|speak to)\b", _CONTACT),
     # content and conduct
     (r"\b(photo|photos|pic|pics|picture|pictures|selfie|selfies|image|images|video|videos|film|filmed)\b",
      "photographs images videos published"),
@@ -86,7 +91,7 @@ _ENTRIES: list[tuple[str, str]] = [
      "disciplinary action dismissal breach"),
     (r"\b(report|reporting|tell (someone|anyone|somebody|anybody|school|my head|the head|my line manager|the dsl)|"
      r"who do i tell|let (someone|anyone|somebody|school|them|the head) know|flag (it|this)|mention (it|this) to|"
-     r"escalate)\b", "report concerns raised with the Headteacher Designated Safeguarding Lead"),
+     r"escalate)\b", _REPORTING),
     (r"\b(trans|transgender|gay|lesbian|lgbt\w*|homophob\w*|transphob\w*|racis\w*|religio\w*|atheis\w*|"
      r"muslims?|christians?|jewish|disabled|disabilit\w*|sexis\w*|misogyn\w*|islamophob\w*|antisemit\w*|"
      r"ethnic\w*|hate speech)\b",
@@ -124,9 +129,14 @@ _ENTRIES: list[tuple[str, str]] = [
      "official school website communication"),
     (r"\b(what (do|should|must|shall) i do|what am i (meant|supposed|expected) to do|(do|should) i (need to )?do "
      r"anything|anything (else )?i (need|have|ought) to do|what('?s| is) the (procedure|process|position))\b",
-     "report concerns raised with the Headteacher Designated Safeguarding Lead"),
+     _REPORTING),
     (r"\b(age|under 18|under-18|over 18|aged \d+|\d+[- ]years?[- ]old|adult now|grown up|\d+ now)\b", "age of 18"),
 ]
+
+# Entries that say who, where or how old, or ask what to do: the rest name what a question is about.
+_PEOPLE_ENTRIES = 6  # the first entries above
+_NOT_A_TOPIC = frozenset({expansion for _, expansion in _ENTRIES[:_PEOPLE_ENTRIES]} |
+                         {_PLATFORMS, _REPORTING, _AGE, _CONTACT})
 
 # American and informal spellings -> the policies' British forms.
 _SPELLINGS = {
@@ -205,6 +215,11 @@ def expansion_terms(question: str) -> list[str]:
         if pattern.search(lowered) and expansion not in terms:
             terms.append(expansion)
     return terms
+
+
+def topic_terms(question: str) -> frozenset[str]:
+    """The vocabulary entries naming what a question is about (photos, phones, passwords), not who or where."""
+    return frozenset(expansion_terms(question)) - _NOT_A_TOPIC
 
 
 def expand_query(question: str) -> str:

@@ -388,3 +388,13 @@ def test_calibration_rereads_cached_hits_and_leaves_the_assistant_alone(assistan
     share = sum("not_addressed" in g.stances for c in cases for g in c.trusts.values()) / sum(
         len(c.trusts) for c in cases)
     assert silent.na_precision == pytest.approx(share)
+
+
+def test_a_follow_up_on_a_new_subject_is_answered_on_that_subject(assistant):
+    # After a comparison on former pupils, "and on phones in lessons?" asks about phones in lessons.
+    earlier = "How do the five trusts compare on staff accepting friend requests from former students?"
+    answer = assistant.ask("and on using personal phones in lessons?", history=(earlier,))
+    littletown = next(a for a in answer.answers if a.trust == "littletown")
+    assert littletown.citations[0].clause == "5.5"  # "use of social media accounts during lesson time"
+    assert answer.comparison is not None
+    assert_valid(assistant, answer)

@@ -13,6 +13,7 @@ from assistant.conversation import (
     is_follow_up,
     read_question,
     strip_pleasantries,
+    switches_topic,
     trusts_named,
 )
 from ingest.corpus import load_trusts
@@ -434,3 +435,21 @@ def test_a_follow_up_after_a_turn_that_only_switched_trust_is_read_with_the_topi
     assert question.follow_up
     assert question.retrieval_text == "Can I text a pupil about their homework from my cell? and what about parents?"
     assert question.asking_text == history[0]
+
+
+@pytest.mark.parametrize("follow_up, earlier, switches", [
+    ("and on using personal phones in lessons?",
+     "How do the five trusts compare on staff accepting friend requests from former students?", True),
+    # the earlier subject carries on, with other people or in other circumstances
+    ("what if they've left?", "Can I accept a friend request from a pupil?", False),
+    ("and if it's a former pupil who is 19 now?", "A parent sent me a friend request, can I accept?", False),
+    ("what about in my lunch break though, on my own phone?", "Are we allowed to go on social media at work?", False),
+    # it points back at the earlier turn
+    ("And what if she DMs me anyway - what am I meant to do with the message?",
+     "A former pupil who is 16 wants to follow me, can I accept?", False),
+    # only one new subject: an object replaced, the act kept
+    ("what about on the school account?", "Can I post photos of my class on my personal Facebook?", False),
+])
+def test_a_follow_up_leaves_the_earlier_subject_only_when_it_names_new_ones_and_points_back_at_nothing(
+        follow_up, earlier, switches):
+    assert switches_topic(follow_up, earlier) is switches

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.vocabulary import correct_typos, expand_query, expansion_terms
+from assistant.vocabulary import correct_typos, expand_query, expansion_terms, topic_terms
 
 
 @pytest.mark.parametrize(("question", "policy_words"), [
@@ -61,3 +61,9 @@ def test_american_grades_are_pupils_for_party_matching():
     from assistant.retrieve import question_parties
 
     assert "pupil" in question_parties("can I follow my 10th graders on TikTok?")
+
+
+def test_topic_terms_name_what_a_question_is_about_not_who():
+    assert topic_terms("can my ex-pupil's mum follow me on Instagram?") == {"friend follow followed accept invitation"}
+    assert topic_terms("what about parents?") == frozenset()
+    assert "working hours lesson time personal use" in topic_terms("is scrolling tiktok during the school day ok?")
