@@ -8,22 +8,16 @@ import threading
 import numpy as np
 
 from assistant.compose import CALIBRATED, Thresholds, compose_comparison, judge
-from assistant.conversation import InputProblem, read_question, switches_topic
+from assistant.conversation import InputProblem, follow_up_weight, read_question
 from assistant.generate import Generator, make_generator
 from assistant.records import Answer
 from assistant.retrieve import RetrievalLevers, Retriever
 from assistant.stance import question_kind
-from assistant.vocabulary import topic_terms
 from ingest.corpus import TrustInfo, load_trusts
 from ingest.errors import UnknownTrust
 from ingest.settings import Settings, force_offline
 
 log = logging.getLogger(__name__)
-
-# How much a follow-up's own words count beside the conversation they are read with, when they name a new subject
-# (0, 0.3, 0.5 and 1.0 measured on the eval and training sets: 0.3 best), and when they leave the old one behind.
-FOLLOW_UP_WEIGHT = 0.3
-SWITCH_WEIGHT = 2.0
 
 
 class Assistant:
@@ -114,12 +108,11 @@ class Assistant:
         query_text = self.retriever.expand(question)
         asking = question_kind(self.retriever.normalise(read.asking_text or read.core))
         vector = np.asarray(self.embedder.embed_query(query_text), dtype=np.float32)
-        new_topic = topic_terms(latest_turn) - topic_terms(read.topic_turn) if read.follow_up else frozenset()
-        if new_topic:
+        weight = follow_up_weight(latest_turn, read.topic_turn) if read.follow_up else 0.0
+        if weight:
             # A follow-up naming a new subject ("and personal email addresses?", "and on phones in lessons?") is
             # read with the earlier turn, but the earlier turn's longer text must not outweigh what is new.
             latest = np.asarray(self.embedder.embed_query(self.retriever.expand(latest_turn)), dtype=np.float32)
-            weight = SWITCH_WEIGHT if switches_topic(latest_turn, read.topic_turn) else FOLLOW_UP_WEIGHT
             vector = vector + weight * latest
             vector = vector / np.linalg.norm(vector)
         # Every trust is scored, even when one is asked about: how well the others match tells whether

@@ -13,7 +13,8 @@ from assistant.conversation import (
     is_follow_up,
     read_question,
     strip_pleasantries,
-    switches_topic,
+    SWITCH_WEIGHT,
+    follow_up_weight,
     trusts_named,
 )
 from ingest.corpus import load_trusts
@@ -452,4 +453,10 @@ def test_a_follow_up_after_a_turn_that_only_switched_trust_is_read_with_the_topi
 ])
 def test_a_follow_up_leaves_the_earlier_subject_only_when_it_names_new_ones_and_points_back_at_nothing(
         follow_up, earlier, switches):
-    assert switches_topic(follow_up, earlier) is switches
+    assert (follow_up_weight(follow_up, earlier) == SWITCH_WEIGHT) is switches
+
+
+def test_a_follow_up_naming_no_new_subject_adds_no_weight_of_its_own():
+    assert follow_up_weight("what if they've left?", "Can I accept a friend request from a pupil?") == 0.0
+    assert 0 < follow_up_weight("what about on the school account?",
+                                "Can I post photos of my class on my personal Facebook?") < SWITCH_WEIGHT
