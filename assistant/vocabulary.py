@@ -16,8 +16,8 @@ _REPORTING = "report concerns raised with the Headteacher Designated Safeguardin
 _AGE = "age of 18"
 _CONTACT = "contact communication social contact"
 
-_ENTRIES: list[tuple[str, str]] = [
-    # people
+# Who a question is about.
+_PEOPLE: list[tuple[str, str]] = [
     (r"\b(mum|mums|mom|moms|mother|dad|dads|father|parent|parents|guardian|carer|carers|step-?parent|"
      r"family of (a|my) (pupil|student|kid|child))\b", "parents carers families of pupils"),
     (r"\b(kid|kids|child|children|student|students|pupil|pupils|learner|learners|year \d+s?|"
@@ -34,6 +34,9 @@ _ENTRIES: list[tuple[str, str]] = [
      "Headteacher Head of School Principal senior leadership"),
     (r"\b(sibling|siblings|brother|sister|cousin|niece|nephew|relative|related|my (own )?(son|daughter|kid|child))\b",
      "family member family relationship relatives siblings"),
+]
+
+_ENTRIES: list[tuple[str, str]] = _PEOPLE + [
     # platforms and contact
     (r"\b(insta|ig|instagram|tiktok|snapchat|snap|facebook|fb|twitter|x\.com|tweet|whatsapp|linkedin|"
      r"youtube|reddit|discord|threads|bluesky|social|socials)\b", _PLATFORMS),
@@ -134,8 +137,7 @@ _ENTRIES: list[tuple[str, str]] = [
 ]
 
 # Entries that say who, where or how old, or ask what to do: the rest name what a question is about.
-_PEOPLE_ENTRIES = 6  # the first entries above
-_NOT_A_TOPIC = frozenset({expansion for _, expansion in _ENTRIES[:_PEOPLE_ENTRIES]} |
+_NOT_A_TOPIC = frozenset({expansion for _, expansion in _PEOPLE} |
                          {_PLATFORMS, _REPORTING, _AGE, _CONTACT})
 
 # American and informal spellings -> the policies' British forms.
