@@ -266,7 +266,9 @@ def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens:
     if stance == "prohibited" and (scope := _outside_time_scope(question, sentence, latest_turn)):
         # "not permitted during lesson time" does not forbid it at lunch.
         return StanceReading("permitted", sentence, scope)
-    if stance == "prohibited" and _exception_applies(clause_text, sentence, query_tokens):
+    # The exception's condition is matched against the asker's own words: the vocabulary's expansions
+    # ("work at" -> "identify the school role") would otherwise meet "identified to ... the Headteacher".
+    if stance == "prohibited" and _exception_applies(clause_text, sentence, word_stems(question), parties):
         stance = "conditional"
     elif stance == "required" and _requirement_rules_out(question, sentence):
         stance = "prohibited"
@@ -387,9 +389,15 @@ _EXCEPTION_WORDS = word_stems("has have had is are was rule rules exception exce
                               "this that such any been being")
 
 
-def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str]) -> bool:
+_FAMILY_WORDS = word_stems("family member")
+
+
+def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str], parties=()) -> bool:
     """An exception in the rule's own sentence ("unless ... permission") always qualifies it; one in the
-    next sentence ("The only exception ... family member") only when the question is about its condition."""
+    next sentence ("The only exception ... family member") only when the question is about its condition:
+    shares its words, or names a relative when the condition is family."""
+    if "family" in parties:
+        query_tokens = query_tokens | _FAMILY_WORDS
     own = _EXCEPTION.search(sentence)
     if own:
         # "unless ... permission of the Head" is a route anyone may take; "unless the pupil is a member of the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve import clause_audience, word_stems
+from assistant.retrieve import clause_audience, question_parties, word_stems
 from assistant.stance import question_kind, read_stance, sets_duty
 from assistant.vocabulary import expand_query
 from ingest.records import Clause
@@ -97,8 +97,9 @@ WCAT_6_V = ("Adults must not engage in conversations about students with their p
     ("A parent messaged me about her son on Messenger. Can I reply?", WCAT_6_V, "conditional"),
 ])
 def test_an_exception_qualifies_the_rule_when_it_can_apply(question, clause, stance):
-    # The assistant reads clauses with the query as expanded by the vocabulary ("niece" -> "family member").
-    assert read_stance(question, clause, word_stems(expand_query(question))).stance == stance
+    # The assistant reads clauses with the query as expanded by the vocabulary and the people the question names.
+    assert read_stance(question, clause, word_stems(expand_query(question)),
+                       sorted(question_parties(question))).stance == stance
 
 
 def test_a_what_if_question_asks_for_a_rule():
@@ -116,9 +117,14 @@ WCAT_6_VIII = ("Adults must never “follow” or allow themselves to be “foll
     ("One of my year 9s has sent me a follow request on Insta. Is it actually against the rules to accept?",
      "prohibited"),
     ("My nephew is a student here and has sent me a follow request on Insta. Can I accept?", "conditional"),
+    # The vocabulary's expansion of "I work at" ("identify the school role") is not the asker's own word: it does
+    # not meet "identified to and acknowledged by the Headteacher".
+    ("One of my 8th grade students sent a follow request. Can I accept if my account is private? I work at St "
+     "Paul's", "prohibited"),
 ])
 def test_an_exception_in_the_next_sentence_applies_only_to_its_condition(question, stance):
-    assert read_stance(question, WCAT_6_VIII, word_stems(expand_query(question)), ["pupil"]).stance == stance
+    assert read_stance(question, WCAT_6_VIII, word_stems(expand_query(question)),
+                       sorted(question_parties(question))).stance == stance
 
 
 DSAT_5_1_1 = ("To carefully consider, before posting content on social media sites, whether it will bring <Academy> "
