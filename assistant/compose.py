@@ -83,10 +83,14 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
             top = duty
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
+    pupil_conduct = bool(_PUPIL_CONDUCT.search(latest_turn or question))
+    if pupil_conduct:
+        # "Can the student get in trouble?": the clause that binds pupils answers it, not a close rule on staff.
+        chosen.sort(key=lambda hit: not _binds_pupils(hit))
     readings = tuple((hit, read_stance(question, hit.clause.text, query_tokens, sorted(parties), kind,
                                             latest_turn))
                      for hit in chosen)
-    if kind == "permission" and readings[0][1].stance in _NOT_A_VERDICT:
+    if kind == "permission" and not pupil_conduct and readings[0][1].stance in _NOT_A_VERDICT:
         # "Can I post about the restructure?" is answered by "do not disclose confidential information", not by
         # the neighbouring duty "confidentiality issues must be considered": a yes/no question wants the rule.
         rule = next((r for r in readings[1:] if r[1].stance in _NOT_A_VERDICT[readings[0][1].stance]
@@ -97,8 +101,7 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "Can I accept an ex-pupil's request?" against "never 'friend' a pupil at the academy": a rule on
         # pupils says nothing of those who have left, so the policy does not address them.
         addressed = False
-    if addressed and _PUPIL_CONDUCT.search(latest_turn or question) and not any(
-            hit.audience == "pupils" for hit in chosen):
+    if addressed and pupil_conduct and not any(_binds_pupils(hit) for hit in chosen):
         # "What are the rules on pupils using social media?" is not answered by a rule for staff: a staff
         # policy without a section on pupils' own use does not address it.
         addressed = False
@@ -118,6 +121,16 @@ _PUPIL_CONDUCT = re.compile(
     r"posting|having|filming)\b",
     re.IGNORECASE,
 )
+
+
+# A sentence that binds pupils even inside a staff section ("... that pupil will be disciplined").
+_PUPIL_RULE = re.compile(r"\b(pupils?|students?)\s+(will|must|should|shall|may|are|is|can|cannot)\s+(not\s+)?"
+                         r"(be\s+)?(disciplined|sanctioned|excluded|suspended|permitted|allowed|expected|instructed)\b",
+                         re.IGNORECASE)
+
+
+def _binds_pupils(hit: RetrievedClause) -> bool:
+    return hit.audience == "pupils" or bool(_PUPIL_RULE.search(hit.clause.text))
 
 
 def _rules_only_current_pupils(chosen: list[RetrievedClause]) -> bool:

@@ -137,6 +137,11 @@ CLEAR_CASES = [
     ("Shuold I acept a freind request from one of my 8th graders on Facebok?", "wcat", "6.viii", "prohibited",
      None, None),
     ("A studnet DM'd me on Instagram. Who am I supposed to tell?", "stoc", "3.2", "required", None, None),
+    # What pupils may do or face is answered by a rule binding pupils, even one inside a staff section.
+    ("Can a pupil be disciplined for posting a video of a teacher?", "littletown", "9.2", "informational", None, None),
+    # A school named as where the asker works is no question about naming the school.
+    ("one of my 8th grade students sent me a follow request on insta. can i accept if my account is private? "
+     "i work at st paul's", "wcat", "6.viii", "prohibited", None, None),
 ]
 
 
