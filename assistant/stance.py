@@ -260,7 +260,7 @@ def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens:
         candidates = [m for m in modals if m[1] == "prohibited" or (m[1] == "caution" and not _RISK.fullmatch(m[2]))]
         chosen = _nearest_modal(sentence, candidates, query_tokens, parties) or chosen
     _, stance, phrase = chosen
-    if stance == "prohibited" and _outside_age_scope(question, sentence, parties):
+    if stance == "prohibited" and _outside_age_scope(_age_turn(question, latest_turn), sentence, parties):
         # "... ex-pupils under the age of 18" does not forbid contact with one who is an adult now.
         return StanceReading("permitted", sentence, "under the age of 18")
     if stance == "prohibited" and (scope := _outside_time_scope(question, sentence, latest_turn)):
@@ -290,12 +290,21 @@ _PERSONAL_MEANS = re.compile(r"\b(my own|personal|private|my (mobile|phone|cell|
 
 _ADULT = re.compile(
     r"\b(adults? now|now an adult|grown[- ]up|over 18|over eighteen|18\+|aged (1[89]|[2-9]\d)|"
-    r"(1[89]|[2-9]\d)[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|(is|turned|he's|she's|they're) (1[89]|[2-9]\d)( now)?|"
+    r"(1[89]|[2-9]\d)[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|(is|was|were|turned|turns|he's|she's|they're|he is|"
+    r"she is|they are) (1[89]|[2-9]\d)( now)?|"
     r"now (1[89]|[2-9]\d)|(1[89]|[2-9]\d) now|at uni|at university|graduated|"
     r"in (his|her|their) (twenties|thirties|forties))\b",
     re.IGNORECASE,
 )
 _UNDER_18 = re.compile(r"\bunder (the age of )?(18|eighteen)\b", re.IGNORECASE)
+
+
+_AGE = re.compile(r"\b(\d{1,2}|adults?|grown[- ]ups?|under ?age|minors?)\b", re.IGNORECASE)
+
+
+def _age_turn(question: str, latest_turn: str) -> str:
+    """A follow-up that gives an age ("what if she was 18?") replaces the age the conversation gave before."""
+    return latest_turn if latest_turn and _AGE.search(latest_turn) else question
 
 
 def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:

@@ -76,6 +76,17 @@ def test_a_rule_limited_to_under_18s_does_not_forbid_adults(question, clause, st
     assert read_stance(question, clause, word_stems(question), ["former"]).stance == stance
 
 
+@pytest.mark.parametrize("earlier, follow_up, stance", [
+    ("My ex-pupil is 17 and left last year, she wants to follow me on insta.", "what if she was 18?", "permitted"),
+    ("My ex-pupil is 19 and left last year, she wants to follow me on insta.", "and if she were 16?", "prohibited"),
+    ("My ex-pupil is 19 and left last year, she wants to follow me on insta.", "and on Facebook?", "permitted"),
+])
+def test_a_follow_up_giving_an_age_replaces_the_earlier_age(earlier, follow_up, stance):
+    question = f"{earlier} {follow_up}"
+    reading = read_stance(question, LITTLETOWN_5_3, word_stems(question), ["former"], "permission", follow_up)
+    assert reading.stance == stance
+
+
 def test_a_current_pupil_of_any_age_stays_prohibited_even_at_18():
     question = "One of my sixth formers is 18 now and wants to follow me on Instagram. Can I accept?"
     assert read_stance(question, STOC_3_8, word_stems(question), ["pupil"]).stance == "prohibited"
