@@ -126,6 +126,7 @@ class ReadQuestion:
     # the earlier "am I allowed to email parents from Gmail?" asked.
     asking_text: str = ""
     topic_turn: str = ""  # the earlier turn a follow-up is read with
+    unplaced_school: str = ""  # a school the question names that no trust's policy lists ("St Mary's Primary")
 
 
 def clean_question(question: str) -> str:
@@ -177,6 +178,27 @@ def trusts_named(text: str, trusts: dict[str, TrustInfo]) -> tuple[str, ...]:
             found.append(trust)
     order = list(trusts)
     return tuple(sorted(found, key=order.index))
+
+
+# A school named the way staff name theirs: "St Mary's" (any case), "Saint Bede's", "Oakfield Primary",
+# "Hilltop C of E Academy" (capitalised: "a primary school" names none).
+_SAINT_SCHOOL = re.compile(r"\b(?:st\.?|saint)\s+[a-z]+['’]?s\b(?:\s+(?:c\.? ?of ?e|ce|rc|catholic|church of england|"
+                           r"primary|junior|infant|high|secondary|academy|school|college)\b)*", re.IGNORECASE)
+_NOT_A_NAME = ("The|A|An|At|In|My|Our|This|That|Their|His|Her|Your|Local|Every|Another|Other|Which|Each|Trust|Sixth|"
+               "Form|Further|Free|Special|State|Private|Independent|Catholic|Church|Secondary|Primary|Junior|Infant|"
+               "High|Grammar|Academy|School|College|Multi|Any|Some|Both|All|Is|Are|Can|Does|Do")
+_NAMED_SCHOOL = re.compile(rf"(?<![\w'’])(?!(?:{_NOT_A_NAME})\b)[A-Z][a-z]+(?:\s+(?!(?:{_NOT_A_NAME})\b)[A-Z][a-z]+)?"
+                           r"\s+(?:C ?of ?E\s+|CE\s+|Catholic\s+)?(?:Primary|Junior|Infant|High|Secondary|Grammar|"
+                           r"Academy|College)\b(?:\s+(?:School|Academy)\b)?")
+
+
+def unplaced_school(text: str, trusts: dict[str, TrustInfo]) -> str:
+    """A school the text names that is not one the trusts' metadata lists, or "" (none, or a known one)."""
+    for pattern in (_SAINT_SCHOOL, _NAMED_SCHOOL):
+        for match in pattern.finditer(text):
+            if not trusts_named(match.group(0), trusts):
+                return match.group(0).strip()
+    return ""
 
 
 def is_follow_up(text: str) -> bool:
@@ -275,5 +297,6 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         named = ()  # a comparison with no explicit list covers every trust
     elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts)
     asking_text = topic_turn if follow_up and elliptical else core
+    unplaced = unplaced_school(text, trusts) if not own else ""
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text,
-                        topic_turn if follow_up else "")
+                        topic_turn if follow_up else "", unplaced)

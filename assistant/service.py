@@ -102,6 +102,10 @@ class Assistant:
         if chosen and named and chosen not in named and not read.comparison:
             asked = ", ".join(self.trusts[t].short_name for t in named)
             notice = f"You asked about {asked}, so this answer is for that."
+        elif read.unplaced_school and not named and not chosen:
+            short_names = ", ".join(info.short_name for info in self.trusts.values())
+            notice = (f"I can't tell which trust {read.unplaced_school} belongs to (none of the policies lists it), so "
+                      f"this answers for every trust. Name your trust ({short_names}) for a single answer.")
         # Typing slips and American spellings are fixed once, so retrieval and the stance reader see the same words.
         question = self.retriever.normalise(read.retrieval_text)
         latest_turn = self.retriever.normalise(read.core) if read.follow_up else ""

@@ -218,6 +218,13 @@ def test_an_unknown_trust_gets_a_notice_naming_the_known_ones(assistant):
         assert trust in answer.notice
 
 
+def test_a_school_no_trust_lists_answers_for_every_trust_with_a_notice(assistant):
+    answer = assistant.ask("I work at St Mary's Primary, can I accept a friend request from a parent?")
+    assert [a.trust for a in answer.answers] == TRUST_IDS
+    assert "St Mary's Primary" in answer.notice and "SJEAT" in answer.notice
+    assert not assistant.ask("I work at St Paul's, can I accept a friend request from a parent?").notice
+
+
 @pytest.mark.parametrize("question, words", [
     ("", "empty"),
     ("   \n\t ", "empty"),

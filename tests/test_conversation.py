@@ -16,6 +16,7 @@ from assistant.conversation import (
     SWITCH_WEIGHT,
     follow_up_weight,
     trusts_named,
+    unplaced_school,
 )
 from ingest.corpus import load_trusts
 
@@ -28,6 +29,25 @@ def read(question: str, history: tuple[str, ...] = ()):
 
 
 # --- which trusts a question names ---
+
+
+@pytest.mark.parametrize("text, school", [
+    ("I work at St Mary's Primary, can I accept a friend request from a parent?", "St Mary's Primary"),
+    ("im at st marys, can i text a parent?", "st marys"),
+    ("at Oakfield Primary we use Class Dojo", "Oakfield Primary"),
+    ("I'm in my first year at Westfield High", "Westfield High"),
+    ("Hilltop C of E Academy staff here", "Hilltop C of E Academy"),
+    # schools the trusts' metadata lists, and words that name no school
+    ("I'm at St Paul's. Can I follow a pupil?", ""),
+    ("I teach at St Elizabeth's Catholic Primary", ""),
+    ("at St James primary", ""),
+    ("I work in a primary school", ""),
+    ("Is the Trust Academy allowed to see my posts?", ""),
+    ("My Academy uses Teams", ""),
+])
+def test_a_school_no_trust_lists_is_recognised(text, school):
+    assert unplaced_school(text, TRUSTS) == school
+    assert read(text).unplaced_school == school
 
 
 def test_corpus_has_the_five_trusts():
