@@ -72,7 +72,7 @@ class StanceReading:
 _ASKS_FOR_RULE = re.compile(
     r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
     r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|"
-    r"get away with|breach|rules? (against|about|on)|any rule|a rule|"
+    r"get away with|breach|rules? (against|about|on)|any rule|a rule|stopping (me|us|staff)|preventing (me|us|staff)|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on|"
     # HR's "how do the policies compare on X?" asks each policy's rule on X.
@@ -134,6 +134,11 @@ _OBLIGATION_QUESTION = re.compile(
     r"what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to (do|keep|record|save|"
     r"report|say)|what (should|do) (i|we) (keep|record|save|report)|"
     r"what are we (meant|supposed|expected) to do|what('?s| is) the (position|procedure|process)|"
+    # "what's the right way to deal with this?", "is there an actual procedure for this?"
+    r"what('?s| is) the (right|correct|proper|best) (way|thing|procedure|process)|"
+    r"is there (an? )?(actual |set |proper |formal |official )?(procedure|process)|"
+    r"who does (each|the|this|that|every|their|our) (policy|trust) (tell|want|expect|require|ask) (them|staff|us|me|"
+    r"you|teachers|employees|adults) to (report|tell|inform|contact|go|speak)|"
     r"who (do|should|must|would|can|does) (i|we|they|staff|teachers|employees|adults|he|she) (tell|report|inform|"
     r"contact|speak|talk|go)|"
     r"who (am i|are we) (supposed|meant|expected|required|obliged) to (tell|report|inform|contact|speak|talk|go)|"

@@ -51,6 +51,12 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
     ("If staff get a message from a pupil on their own phone, who do they report it to?", "obligation"),
     ("Who should teachers talk to when a pupil messages them?", "obligation"),
     ("Can you help me find the rule on photos?", "permission"),
+    ("I replied to a few of the comments already. What's the right way to deal with this?", "obligation"),
+    ("I feel I should mention it to someone. Is there an actual procedure for this?", "obligation"),
+    ("When staff see something worrying online, who does each policy tell them to report to?", "obligation"),
+    # "Is there anything stopping me?" asks for a rule; "is there anything in the policy about..." does not.
+    ("My husband thinks I should post it on the community page. Is there anything stopping me?", "permission"),
+    ("Is there anything in the policy about photos?", "informational"),
 ])
 def test_a_call_for_help_asks_what_to_do(question, kind):
     assert question_kind(question) == kind
