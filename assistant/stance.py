@@ -73,6 +73,10 @@ _ASKS_FOR_RULE = re.compile(
     r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
     r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|"
     r"get away with|breach|rules? (against|about|on)|any rule|a rule|stopping (me|us|staff)|preventing (me|us|staff)|"
+    # HR's "how strict is each trust about...?", "is reporting compulsory or optional?", "what does each trust say
+    # about staff texting parents?" ask for each policy's rule.
+    r"how (strict|strictly|strongly|harsh|harshly)|compulsory|mandatory|optional|which rule|"
+    r"say about (staff|teachers|employees|adults|us|me|you|people) (\w+ing)|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on|"
     # HR's "how do the policies compare on X?" asks each policy's rule on X.

@@ -57,6 +57,10 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
     # "Is there anything stopping me?" asks for a rule; "is there anything in the policy about..." does not.
     ("My husband thinks I should post it on the community page. Is there anything stopping me?", "permission"),
     ("Is there anything in the policy about photos?", "informational"),
+    # HR asking how strict each policy is, or what each says about an act of staff, asks for each rule.
+    ("hr q: how strict is each trust about staff slagging off the school online?", "permission"),
+    ("what does each trust say about staff calling or texting parents from their personal mobile?", "permission"),
+    ("What does the policy say about trolling?", "informational"),
 ])
 def test_a_call_for_help_asks_what_to_do(question, kind):
     assert question_kind(question) == kind
