@@ -77,6 +77,8 @@ _ASKS_FOR_RULE = re.compile(
     # about staff texting parents?" ask for each policy's rule.
     r"how (strict|strictly|strongly|harsh|harshly)|compulsory|mandatory|optional|which rule|"
     r"say about (staff|teachers|employees|adults|us|me|you|people) (\w+ing)|"
+    r"anything in (the|our|my|this|their|each|any) (\w+ )?polic(y|ies) (about|on|against|covering)|"
+    r"(say|says|said) anything (about|on|against)|"
     r"ban|bans|banned|forbid|prohibit\w*|let (you|staff|me|us)|require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on|"
     # HR's "how do the policies compare on X?" asks each policy's rule on X.

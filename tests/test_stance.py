@@ -54,13 +54,16 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
     ("I replied to a few of the comments already. What's the right way to deal with this?", "obligation"),
     ("I feel I should mention it to someone. Is there an actual procedure for this?", "obligation"),
     ("When staff see something worrying online, who does each policy tell them to report to?", "obligation"),
-    # "Is there anything stopping me?" asks for a rule; "is there anything in the policy about..." does not.
+    # "Is there anything stopping me?" asks for a rule; "is there a rule on photos?" does too.
     ("My husband thinks I should post it on the community page. Is there anything stopping me?", "permission"),
-    ("Is there anything in the policy about photos?", "informational"),
+    ("Is there anything in the policy about photos?", "permission"),
     # HR asking how strict each policy is, or what each says about an act of staff, asks for each rule.
     ("hr q: how strict is each trust about staff slagging off the school online?", "permission"),
     ("what does each trust say about staff calling or texting parents from their personal mobile?", "permission"),
     ("What does the policy say about trolling?", "informational"),
+    # "Is there anything in our policy about adding colleagues, or is it a personal choice?" asks whether a rule applies.
+    ("Is there actually anything in our policy about adding the people you work with, or is it purely a personal "
+     "choice?", "permission"),
 ])
 def test_a_call_for_help_asks_what_to_do(question, kind):
     assert question_kind(question) == kind
