@@ -310,7 +310,10 @@ _ADULT = re.compile(
 _UNDER_18 = re.compile(r"\bunder (the age of )?(18|eighteen)\b", re.IGNORECASE)
 
 
-_AGE = re.compile(r"\b(\d{1,2}|adults?|grown[- ]ups?|under ?age|minors?)\b", re.IGNORECASE)
+# An age a follow-up gives ("what if she was 18?", "a 16 year old"), not any number ("at 11pm", "year 9").
+_AGE = re.compile(r"\b((is|was|were|turned|turns|aged|age|he's|she's|they're|now) \d{1,2}|"
+                  r"\d{1,2}[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|\d{1,2} now|adults?|grown[- ]ups?|under ?age|minors?|"
+                  r"under (the age of )?18)\b", re.IGNORECASE)
 
 
 def _age_turn(question: str, latest_turn: str) -> str:
@@ -412,12 +415,12 @@ _EXCEPTION_WORDS = word_stems("has have had is are was rule rules exception exce
 _FAMILY_WORDS = word_stems("family member")
 
 
-def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str], parties=()) -> bool:
+def _exception_applies(clause_text: str, sentence: str, asked_words: set[str], parties=()) -> bool:
     """An exception in the rule's own sentence ("unless ... permission") always qualifies it; one in the
     next sentence ("The only exception ... family member") only when the question is about its condition:
     shares its words, or names a relative when the condition is family."""
     if "family" in parties:
-        query_tokens = query_tokens | _FAMILY_WORDS
+        asked_words = asked_words | _FAMILY_WORDS
     own = _EXCEPTION.search(sentence)
     if own:
         # "unless ... permission of the Head" is a route anyone may take; "unless the pupil is a member of the
@@ -427,11 +430,11 @@ def _exception_applies(clause_text: str, sentence: str, query_tokens: set[str], 
                 and not re.search(r"\bfamily\b", condition, re.IGNORECASE):
             return True
         rule_words = word_stems(sentence[:own.start()]) | _GENERIC | _EXCEPTION_WORDS
-        return bool((word_stems(condition) - rule_words) & query_tokens)
+        return bool((word_stems(condition) - rule_words) & asked_words)
     sentences = split_sentences(clause_text)
     if sentence not in sentences:
         return False
     following = sentences[sentences.index(sentence) + 1:sentences.index(sentence) + 2]
     # Only the exception's own condition counts, not the words it repeats from the rule.
     rule_words = word_stems(sentence) | _GENERIC | _EXCEPTION_WORDS
-    return any(_EXCEPTION.search(s) and (word_stems(s) - rule_words) & query_tokens for s in following)
+    return any(_EXCEPTION.search(s) and (word_stems(s) - rule_words) & asked_words for s in following)

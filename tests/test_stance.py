@@ -93,6 +93,9 @@ def test_a_rule_limited_to_under_18s_does_not_forbid_adults(question, clause, st
     ("My ex-pupil is 17 and left last year, she wants to follow me on insta.", "what if she was 18?", "permitted"),
     ("My ex-pupil is 19 and left last year, she wants to follow me on insta.", "and if she were 16?", "prohibited"),
     ("My ex-pupil is 19 and left last year, she wants to follow me on insta.", "and on Facebook?", "permitted"),
+    # A time or a year group is no age.
+    ("My ex-pupil is 19 and left last year, she wants to follow me on insta.", "what if she messages me at 11 at night?",
+     "permitted"),
 ])
 def test_a_follow_up_giving_an_age_replaces_the_earlier_age(earlier, follow_up, stance):
     question = f"{earlier} {follow_up}"
