@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.precedents import NO_VOTE, Vote
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
 from assistant.retrieve import RetrievedClause, clause_parties, question_parties, word_stems
 from assistant.stance import StanceReading, best_sentence, question_kind, read_stance, sets_duty
@@ -25,14 +26,17 @@ class Thresholds:
     related_margin: float = 0.2  # further clauses cited ("see also") when within this of the top score
     duty_margin: float = 0.2  # for "what must I do?" a clause setting a duty leads when within this of the top
     rule_margin: float = 0.1  # for "can I?" a clause that forbids or conditions the act leads over a duty this close
+    # The stance the clauses are read as counts this much beside the precedents' stance shares (which sum to 1):
+    # precedents overrule the reading only when most of the nearest labelled questions agree on another stance.
+    reading_weight: float = 0.0
     max_citations: int = 3
 
 
 # Scores depend on the model: each embedder has its own calibration (on gold, holdout and holdout_b;
 # holdout_c is never calibrated on).
 CALIBRATED = {
-    "minilm": Thresholds(),
-    "minilm-policy": Thresholds(min_score=0.37, max_gap=0.08, confident_score=0.45),
+    "minilm": Thresholds(reading_weight=0.6),
+    "minilm-policy": Thresholds(min_score=0.37, max_gap=0.08, confident_score=0.45, reading_weight=0.6),
 }
 
 
@@ -63,16 +67,18 @@ class Judgement:
 
 
 def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
-          best_other: float = 0.0, latest_turn: str = "", asking: str = "") -> Judgement:
+          best_other: float = 0.0, latest_turn: str = "", asking: str = "", vote: Vote = NO_VOTE) -> Judgement:
     """Read one trust's hits. `best_other` is the reference top score across trusts (the second best);
-    `asking` is `question_kind` of the asking turn, when the caller has it for every trust already."""
+    `asking` is `question_kind` of the asking turn, when the caller has it for every trust already;
+    `vote` is what the nearest labelled questions say of this trust."""
     query_tokens = word_stems(query_text)
     if not hits:
         return Judgement("not_addressed", (), False)
     top = hits[0]
     parties = question_parties(latest_turn) or question_parties(question)
-    addressed = top.score >= thresholds.min_score and (
-        top.score >= best_other - thresholds.max_gap or top.score >= thresholds.confident_score)
+    best = max(hit.score for hit in hits)  # precedents may put a weaker text match first
+    addressed = best >= thresholds.min_score and (
+        best >= best_other - thresholds.max_gap or best >= thresholds.confident_score)
     kind = asking or question_kind(latest_turn or question)
     if kind == "obligation":
         # "Who do I tell?": the clause that says whom to tell answers it, not the rule that was broken.
@@ -105,11 +111,26 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "What are the rules on pupils using social media?" is not answered by a rule for staff: a staff
         # policy without a section on pupils' own use does not address it.
         addressed = False
+    stance = readings[0][1].stance
+    if vote.stance_share and thresholds.reading_weight:
+        stance = _weigh_precedents(stance if addressed else "not_addressed", vote, thresholds.reading_weight)
+        addressed = stance != "not_addressed"
+        # Lead with a clause read as the stance the precedents give, when one of the cited clauses is.
+        supporting = next((r for r in readings if r[1].stance == stance), None)
+        if supporting is not None:
+            readings = (supporting, *(r for r in readings if r is not supporting))
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])
         return Judgement("not_addressed", nearest, False)
-    return Judgement(readings[0][1].stance, readings, True)
+    return Judgement(stance, readings, True)
+
+
+def _weigh_precedents(reading: str, vote: Vote, reading_weight: float) -> str:
+    """The stance with the most weight: the precedents' shares, plus `reading_weight` for the clauses' reading."""
+    weights = dict(vote.stance_share)
+    weights[reading] = weights.get(reading, 0.0) + reading_weight
+    return max(weights, key=lambda stance: (weights[stance], stance == reading))
 
 
 # A question about what pupils themselves may do, or what happens to them.

@@ -15,6 +15,7 @@ import numpy as np
 import snowballstemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from assistant.precedents import NO_VOTE, Vote
 from assistant.vocabulary import correct_typos, expand_query, normalise_spelling
 from ingest.records import Clause
 
@@ -35,6 +36,10 @@ class RetrievalLevers:
     parties: bool = False
     dense_weight: float = 0.7  # per embedder: see assistant.service.CALIBRATED_LEVERS
     lexical_full_score: float = 18.0  # a BM25 score (shared statistics) at which the lexical signal counts fully
+    # Labelled training questions near this one vote for the clause that answered them (assistant.precedents):
+    # a clause's share of the votes of the `precedent_k` nearest is added to its score, times this weight.
+    precedent_k: int = 5
+    precedent_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -237,10 +242,11 @@ class Retriever:
         return expand_query(normalised) if self.levers.vocabulary else normalised
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
-                 latest_turn: str = "", query_text: str | None = None) -> dict[str, list[RetrievedClause]]:
+                 latest_turn: str = "", query_text: str | None = None,
+                 votes: dict[str, Vote] | None = None) -> dict[str, list[RetrievedClause]]:
         """Rank each trust's clauses. `latest_turn` is the newest message of a follow-up: the people it
         names replace those of the question it follows ("and ones who have left?"). `query_text` is
-        `self.query_text(question)` when the caller has it already."""
+        `self.query_text(question)` when the caller has it already. `votes`: each trust's precedents."""
         text = query_text or self.query_text(question)
         if query_vector is None:
             query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
@@ -254,12 +260,14 @@ class Retriever:
         if not trusts:
             return {}
         lexical_scores = indexes[trusts[0]].lexicon.scores(query_tokens)  # every trust's clauses at once
+        votes = votes or {}
         return {trust: self._rank(indexes[trust], query_vector, lexical_scores[indexes[trust].span],
-                                  staff_question, asked, k, switched)
+                                  staff_question, asked, k, switched, votes.get(trust, NO_VOTE))
                 for trust in trusts}
 
     def _rank(self, index: TrustIndex, query_vector: np.ndarray, raw: np.ndarray,
-              staff_question: bool, asked: frozenset[str], k: int, switched: bool = False) -> list[RetrievedClause]:
+              staff_question: bool, asked: frozenset[str], k: int, switched: bool = False,
+              vote: Vote = NO_VOTE) -> list[RetrievedClause]:
         dense = index.matrix @ query_vector
         if self.levers.bm25:
             top = float(raw.max())
@@ -274,7 +282,13 @@ class Retriever:
             fused = fused * np.array([_AUDIENCE_WEIGHT[a] for a in index.audiences], dtype=np.float32)
         if asked:
             fused = fused * np.array([party_weight(asked, p, switched) for p in index.parties], dtype=np.float32)
-        order = np.argsort(-fused, kind="stable")[:k]
+        ranking = fused
+        if vote.clause_share and self.levers.precedent_weight:
+            # Precedents order the clauses but leave `score` alone: it measures how well the text matches, which is
+            # what tells an answered question from one the policy is silent on.
+            ranking = fused + self.levers.precedent_weight * np.array(
+                [vote.clause_support(c.id) for c in index.clauses], dtype=np.float32)
+        order = np.argsort(-ranking, kind="stable")[:k]
         return [
             RetrievedClause(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical[i]),
                             index.audiences[i])

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 
 from assistant.compose import CALIBRATED, Thresholds, compose_comparison, judge
 from assistant.conversation import InputProblem, follow_up_weight, read_question
 from assistant.generate import Generator, make_generator
+from assistant.precedents import (NO_VOTE, Precedents, TrainingQuestion, build_precedents,
+                                  read_training_questions)
 from assistant.records import Answer
 from assistant.retrieve import RetrievalLevers, Retriever
 from assistant.stance import question_kind
-from ingest.corpus import TrustInfo, load_trusts
+from ingest.corpus import CORPUS_DIR, TrustInfo, load_trusts
 from ingest.errors import UnknownTrust
 from ingest.settings import Settings, force_offline
 
@@ -28,6 +31,9 @@ class Assistant:
         self.generator = generator
         self.thresholds = thresholds or Thresholds()
         self.retriever = Retriever(embedder, levers)
+        self.precedents: Precedents | None = None
+        self.labelled_versions: dict[str, str] = {}  # the document version each trust's precedents were labelled on
+        self.precedent_trusts: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         self._base_trusts = trusts
         self.trusts: dict[str, TrustInfo] = {}
@@ -38,6 +44,9 @@ class Assistant:
         with self._lock:
             self.retriever.load(self.store)
             live = self.store.trusts()
+            # A replaced or new policy has other clauses than its precedents were labelled with: no votes for it.
+            self.precedent_trusts = frozenset(t for t, version in live.items()
+                                              if self.labelled_versions.get(t) == version.version)
             trusts = {}
             for trust_id, version in live.items():
                 info = self._base_trusts.get(trust_id) or TrustInfo(
@@ -46,6 +55,20 @@ class Assistant:
             order = list(self._base_trusts)
             self.trusts = dict(sorted(trusts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99,
                                                                       kv[0])))
+
+    def use_precedents(self, precedents: Precedents, labelled_versions: dict[str, str]) -> None:
+        """Let labelled questions vote, for each trust whose live document is the one they were labelled on."""
+        self.precedents = precedents
+        self.labelled_versions = dict(labelled_versions)
+        self.reload()
+
+    def precedent_query(self, question: TrainingQuestion) -> str | None:
+        """The text retrieval would embed for a labelled question (None when it is not a usable question)."""
+        try:
+            read = read_question(question.question, question.history, self.trusts)
+        except InputProblem:
+            return None
+        return self.retriever.expand(self.retriever.normalise(read.retrieval_text))
 
     # --- policy library: browsing and admin upload (the app reaches ingest only through these) ---
 
@@ -119,19 +142,23 @@ class Assistant:
             latest = np.asarray(self.embedder.embed_query(self.retriever.expand(latest_turn)), dtype=np.float32)
             vector = vector + weight * latest
             vector = vector / np.linalg.norm(vector)
+        votes = {}
+        if self.precedents is not None:
+            k = self.retriever.levers.precedent_k
+            votes = {t: self.precedents.vote(vector, t, k) for t in self.trusts if t in self.precedent_trusts}
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
         hits_by_trust = self.retriever.retrieve(question, list(self.trusts), k=6, query_vector=vector,
-                                                latest_turn=latest_turn, query_text=query_text)
+                                                latest_turn=latest_turn, query_text=query_text, votes=votes)
         # The reference for "far below the others" is the second-best trust: one policy that happens to use the
         # question's own words ("friend requests") must not make the others look silent.
-        tops = sorted((hits[0].score for hits in hits_by_trust.values() if hits), reverse=True)
+        tops = sorted((max(hit.score for hit in hits) for hits in hits_by_trust.values() if hits), reverse=True)
         best_score = tops[1] if len(tops) > 1 else (tops[0] if tops else 0.0)
         answers = []
         for trust_id in targets:
             info = self.trusts[trust_id]
             judgement = judge(question, query_text, hits_by_trust[trust_id], self.thresholds, best_score,
-                              latest_turn=latest_turn, asking=asking)
+                              latest_turn=latest_turn, asking=asking, vote=votes.get(trust_id, NO_VOTE))
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:
@@ -151,9 +178,10 @@ def validate_trust_id(trust: str) -> str:
 
 # The tuned embedder's dense scores are the surer signal, so it leans on them more (dense 0.85 against 0.7:
 # hit@1 +1.7 / +7.7 / +2.8 points on gold / holdout / holdout_b, chosen with the thresholds in compose.CALIBRATED).
+# Precedents (the 5 nearest labelled questions, weight 0.2) chosen by a grid on gold, holdout and holdout_b.
 CALIBRATED_LEVERS = {
-    "minilm": RetrievalLevers(),
-    "minilm-policy": RetrievalLevers(dense_weight=0.85),
+    "minilm": RetrievalLevers(precedent_weight=0.2),
+    "minilm-policy": RetrievalLevers(dense_weight=0.85, precedent_weight=0.2),
 }
 
 
@@ -174,11 +202,31 @@ def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | 
     trusts = load_trusts(settings.corpus_dir)
     thresholds = thresholds or CALIBRATED.get(settings.embedder)
     levers = levers or CALIBRATED_LEVERS.get(settings.embedder)
-    return Assistant(store, embedder, trusts, make_generator(settings), levers, thresholds)
+    assistant = Assistant(store, embedder, trusts, make_generator(settings), levers, thresholds)
+    if levers.precedent_k:
+        load_precedents(assistant, settings)
+    return assistant
+
+
+def load_precedents(assistant: Assistant, settings: Settings) -> None:
+    """Give the assistant the labelled training questions as precedents, valid for the bundled documents."""
+    from ingest.pipeline import content_version
+
+    files = sorted(Path(settings.training_dir).glob("*.yaml"))
+    if not files:
+        return
+    corpus_dir = Path(settings.corpus_dir or CORPUS_DIR)
+    labelled_versions = {trust: content_version((corpus_dir / info.source).read_bytes(), assistant.embedder.name)
+                         for trust, info in assistant._base_trusts.items() if (corpus_dir / info.source).exists()}
+    precedents = build_precedents(read_training_questions(files), assistant.precedent_query,
+                                  assistant.embedder.embed_documents, settings.data_dir, assistant.embedder.name)
+    assistant.use_precedents(precedents, labelled_versions)
 
 
 def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
-    """A copy of an assistant with other retrieval levers (for the ablation), sharing store and model."""
-    return Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
+    """A copy of an assistant with other retrieval levers (for the ablation), sharing store, model and precedents."""
+    copy = Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
                      levers, assistant.thresholds)
-
+    if assistant.precedents is not None:
+        copy.use_precedents(assistant.precedents, assistant.labelled_versions)
+    return copy

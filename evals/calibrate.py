@@ -65,13 +65,16 @@ def _cached_copy(assistant):
 
     copy = Assistant(assistant.store, _CachingEmbedder(assistant.embedder), assistant._base_trusts,
                      assistant.generator, assistant.retriever.levers, assistant.thresholds)
+    if assistant.precedents is not None:
+        copy.use_precedents(assistant.precedents, assistant.labelled_versions)
     hits: dict = {}
     retrieve = copy.retriever.retrieve
 
-    def cached_retrieve(question, trusts, k=5, query_vector=None, latest_turn="", query_text=None):
+    def cached_retrieve(question, trusts, k=5, query_vector=None, latest_turn="", query_text=None, votes=None):
+        # The votes follow from the query vector, which follows from the texts in the key.
         key = (question, tuple(trusts), k, latest_turn, query_text)
         if key not in hits:
-            hits[key] = retrieve(question, trusts, k, query_vector, latest_turn, query_text)
+            hits[key] = retrieve(question, trusts, k, query_vector, latest_turn, query_text, votes)
         return hits[key]
 
     copy.retriever.retrieve = cached_retrieve

@@ -14,7 +14,8 @@ GOLD_PATH = EVALS_DIR / "gold.yaml"
 HOLDOUT_PATH = EVALS_DIR / "holdout.yaml"
 HOLDOUT_B_PATH = EVALS_DIR / "holdout_b.yaml"  # written independently from the policies alone
 HOLDOUT_C_PATH = EVALS_DIR / "holdout_c.yaml"  # written blind to the code and the other sets; never tuned on
-EVAL_PATHS = (GOLD_PATH, HOLDOUT_PATH, HOLDOUT_B_PATH, HOLDOUT_C_PATH)
+HOLDOUT_D_PATH = EVALS_DIR / "holdout_d.yaml"  # written blind to the code, the training data and the other sets
+EVAL_PATHS = (GOLD_PATH, HOLDOUT_PATH, HOLDOUT_B_PATH, HOLDOUT_C_PATH, HOLDOUT_D_PATH)
 TARGETS_PATH = EVALS_DIR / "targets.yaml"
 
 

@@ -21,6 +21,7 @@ OFFLINE_ENV = {
 
 # The tuned model is built beside the code (like the corpus it is trained for), whatever the working directory.
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+TRAINING_DIR = Path(__file__).resolve().parent.parent / "training"
 
 
 def force_offline() -> None:
@@ -42,6 +43,7 @@ class Settings:
     llm_timeout_s: float = 60.0
     corpus_dir: Path | None = None
     model_dir: Path = MODEL_DIR  # where the policy-tuned embedder is built
+    training_dir: Path = TRAINING_DIR  # labelled staff questions: the tuned embedder's data and the precedents
 
     @property
     def chroma_path(self) -> Path:
@@ -62,6 +64,7 @@ class Settings:
             "llm_api_key": env.get("POLICY_LLM_API_KEY", "not-needed"),
             "llm_timeout_s": float(env.get("POLICY_LLM_TIMEOUT", "60")),
             "model_dir": Path(env.get("POLICY_MODEL_DIR", MODEL_DIR)),
+            "training_dir": Path(env.get("POLICY_TRAINING_DIR", TRAINING_DIR)),
         }
         values.update(overrides)
         return cls(**values)
