@@ -44,9 +44,7 @@ class Assistant:
         with self._lock:
             self.retriever.load(self.store)
             live = self.store.trusts()
-            # A replaced or new policy has other clauses than its precedents were labelled with: no votes for it.
-            self.precedent_trusts = frozenset(t for t, version in live.items()
-                                              if self.labelled_versions.get(t) == version.version)
+            self._match_precedents(live)
             trusts = {}
             for trust_id, version in live.items():
                 info = self._base_trusts.get(trust_id) or TrustInfo(
@@ -58,9 +56,15 @@ class Assistant:
 
     def use_precedents(self, precedents: Precedents, labelled_versions: dict[str, str]) -> None:
         """Let labelled questions vote, for each trust whose live document is the one they were labelled on."""
-        self.precedents = precedents
-        self.labelled_versions = dict(labelled_versions)
-        self.reload()
+        with self._lock:
+            self.precedents = precedents
+            self.labelled_versions = dict(labelled_versions)
+            self._match_precedents(self.store.trusts())
+
+    def _match_precedents(self, live: dict) -> None:
+        # A replaced or new policy has other clauses than its precedents were labelled with: no votes for it.
+        self.precedent_trusts = frozenset(trust for trust, version in live.items()
+                                          if self.labelled_versions.get(trust) == version.version)
 
     def precedent_query(self, question: TrainingQuestion) -> str | None:
         """The text retrieval would embed for a labelled question (None when it is not a usable question)."""

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="score the gold (and holdout) set, ours vs baseline; exit 1 below thresholds")
     run.add_argument("--gold", action="append", type=Path,
-                     help="gold file(s) (default: gold.yaml and the holdouts a, b, c)")
+                     help="gold file(s) (default: gold.yaml and the holdouts a, b, c, d)")
     run.add_argument("--out", type=Path, default=Path("reports"))
     run.add_argument("--no-baseline", action="store_true")
     sub.add_parser("score", help="score an answers file: score GOLD.yaml ANSWERS.jsonl [--out DIR]")

@@ -1,4 +1,5 @@
-"""Ablation: each retrieval lever switched off in turn (and dense-only / lexical-only), scored on a gold file."""
+"""Ablation: each retrieval lever switched off in turn (and dense-only / lexical-only), scored on a gold file.
+Precedents switched off entirely also take their stance votes away (the stance is part of what they give)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ VARIANTS: dict[str, dict] = {
     "- domain vocabulary": {"vocabulary": False},
     "- section titles in lexical index": {"titles": False},
     "- audience weighting": {"audience": False},
+    "- precedents' clause votes (stance votes kept)": {"precedent_weight": 0.0},
+    "- precedents (no votes at all)": {"precedent_k": 0},
     "+ party matching (parents / former pupils / colleagues / family; off by default)": {"parties": True},
     "lexical-heavy fusion (dense 0.3)": {"dense_weight": 0.3},
     "dense 0.7 (the stock model's weight)": {"dense_weight": 0.7},
     "plain dense (no levers)": {"bm25": False, "vocabulary": False, "titles": False, "audience": False,
-                                "parties": False},
+                                "parties": False, "precedent_k": 0},
 }
 
 

@@ -2,8 +2,8 @@
 
 Retrieval does not depend on the thresholds, so each question is embedded and retrieved once and every
 grid point re-reads the cached hits: a grid of ~200 points costs minutes, not hours. Calibrate on the
-gold set and the first two holdouts only; holdout_c stays blind so it can still tell whether the chosen
-thresholds generalise.
+gold set and the first two holdouts only; holdout_c and holdout_d stay blind so they can still tell whether
+the chosen thresholds generalise.
 """
 
 from __future__ import annotations
