@@ -52,13 +52,6 @@ class Vote:
 NO_VOTE = Vote()
 
 
-def precedent_files(training_dir: Path) -> list[Path]:
-    """The embedder's training questions (training/*.yaml) and the questions kept as precedents only
-    (training/precedents/*.yaml: labelled the same way, not trained on, so adding them needs no retraining)."""
-    root = Path(training_dir)
-    return sorted(root.glob("*.yaml")) + sorted((root / "precedents").glob("*.yaml"))
-
-
 @dataclass(frozen=True)
 class TrainingQuestion:
     id: str

@@ -11,7 +11,7 @@ import numpy as np
 from assistant.compose import CALIBRATED, Thresholds, compose_comparison, judge
 from assistant.conversation import InputProblem, follow_up_weight, read_question
 from assistant.generate import Generator, make_generator
-from assistant.precedents import (NO_VOTE, Precedents, TrainingQuestion, build_precedents, precedent_files,
+from assistant.precedents import (NO_VOTE, Precedents, TrainingQuestion, build_precedents,
                                   read_training_questions)
 from assistant.records import Answer
 from assistant.retrieve import RetrievalLevers, Retriever
@@ -216,7 +216,7 @@ def load_precedents(assistant: Assistant, settings: Settings) -> None:
     """Give the assistant the labelled training questions as precedents, valid for the bundled documents."""
     from ingest.pipeline import content_version
 
-    files = precedent_files(settings.training_dir)
+    files = sorted(Path(settings.training_dir).glob("*.yaml"))
     if not files:
         return
     corpus_dir = Path(settings.corpus_dir or CORPUS_DIR)

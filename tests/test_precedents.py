@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.compose import _weigh_precedents
-from assistant.precedents import (NO_VOTE, Precedent, Precedents, Vote, build_precedents, precedent_files,
-                                  read_training_questions)
+from assistant.precedents import NO_VOTE, Precedent, Precedents, Vote, build_precedents, read_training_questions
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -91,6 +90,7 @@ def test_precedent_vectors_are_cached_by_model_and_texts(tmp_path):
         calls.append(len(texts))
         return [[1.0, 0.0] for _ in texts]
 
+    questions = read_training_questions([])
     (tmp_path / "t.yaml").write_text("- id: q\n  question: hi there\n  trusts: {wcat: {stance: permitted}}\n")
     questions = read_training_questions([tmp_path / "t.yaml"])
     first = build_precedents(questions, lambda q: q.question, embed, tmp_path / "cache", "model-a")
@@ -116,12 +116,3 @@ def test_a_replaced_policy_gets_no_votes_from_labels_written_for_the_old_one(cor
                             "new.txt", "stoc")
     assert "stoc" not in assistant.precedent_trusts
     assert assistant.precedent_trusts == set(assistant.trusts) - {"stoc"}
-
-
-def test_precedents_come_from_training_and_its_precedents_folder_only(tmp_path):
-    (tmp_path / "precedents").mkdir()
-    (tmp_path / "pending").mkdir()
-    for name in ("b.yaml", "a.yaml", "precedents/c.yaml", "pending/d.yaml", "notes.md"):
-        (tmp_path / name).write_text("[]\n")
-    assert [p.relative_to(tmp_path).as_posix() for p in precedent_files(tmp_path)] == [
-        "a.yaml", "b.yaml", "precedents/c.yaml"]

