@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 class Precedent:
     """One training question's label for one trust."""
 
-    question_id: str
     trust: str
     stances: tuple[str, ...]  # acceptable stances, preferred first
     clauses: tuple[str, ...]  # governing clause ids, most relevant first (none when not addressed)
@@ -71,8 +70,7 @@ def read_training_questions(files: Iterable[Path]) -> list[TrainingQuestion]:
                 stance = entry.get("stance") or []
                 stances = tuple([stance] if isinstance(stance, str) else stance)
                 if stances:
-                    labels.append(Precedent(f"{path.stem}:{case['id']}", trust, stances,
-                                            tuple(str(c) for c in entry.get("clauses") or ())))
+                    labels.append(Precedent(trust, stances, tuple(str(c) for c in entry.get("clauses") or ())))
             questions.append(TrainingQuestion(f"{path.stem}:{case['id']}", str(case["question"]),
                                               tuple(case.get("history") or ()), tuple(labels)))
     return questions

@@ -14,18 +14,18 @@ def _unit(*values: float) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def _label(question: str, trust: str, stances: tuple[str, ...], clauses: tuple[str, ...] = ()) -> Precedent:
-    return Precedent(question, trust, stances, clauses)
+def _label(trust: str, stances: tuple[str, ...], clauses: tuple[str, ...] = ()) -> Precedent:
+    return Precedent(trust, stances, clauses)
 
 
 @pytest.fixture
 def precedents() -> Precedents:
     vectors = np.stack([_unit(1, 0, 0), _unit(0.9, 0.1, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
     labels = [
-        (_label("q1", "wcat", ("prohibited",), ("6.xi",)), _label("q1", "stoc", ("not_addressed",))),
-        (_label("q2", "wcat", ("prohibited", "caution"), ("6.xi", "6.x")),),
-        (_label("q3", "wcat", ("required",), ("7.i",)),),
-        (_label("q4", "stoc", ("permitted",), ("3.8",)),),
+        (_label("wcat", ("prohibited",), ("6.xi",)), _label("stoc", ("not_addressed",))),
+        (_label("wcat", ("prohibited", "caution"), ("6.xi", "6.x")),),
+        (_label("wcat", ("required",), ("7.i",)),),
+        (_label("stoc", ("permitted",), ("3.8",)),),
     ]
     return Precedents(np.stack(vectors), labels)
 

@@ -20,8 +20,8 @@ from evals.gold import load_gold
 from ingest.corpus import TrustInfo
 from ingest.pipeline import embedding_text
 from ingest.records import Clause, is_same_or_subclause
+from ingest.settings import TRAINING_DIR
 
-TRAINING_DIR = Path(__file__).resolve().parent.parent / "training"
 
 
 @dataclass(frozen=True)
