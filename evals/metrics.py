@@ -338,7 +338,10 @@ class Figures:
     stance_macro_f1: float | None
     critical_flips: int | None  # None when the system reports no stances
     not_addressed_precision: float | None
-    not_addressed_recall: float | None
+    not_addressed_recall: float | None  # over pairs where not_addressed is one of the acceptable stances
+    # Over pairs where it is the only one: the labellers agree the policy is silent. Where another stance is also
+    # acceptable ("caution or not addressed"), answering that stance is correct yet counts as a miss above.
+    not_addressed_recall_unambiguous: float | None
     cross_trust_citations: int
     unknown_clauses: int
     non_verbatim_quotes: int
@@ -365,6 +368,7 @@ def compute_figures(
     said_na = [p for p in stance_pairs if p.stance == NOT_ADDRESSED]
     gold_na = [p for p in stance_pairs if NOT_ADDRESSED in p.gold.stances]
     both_na = [p for p in said_na if NOT_ADDRESSED in p.gold.stances]
+    only_na = [p for p in gold_na if set(p.gold.stances) == {NOT_ADDRESSED}]
 
     return Figures(
         pairs=len(pairs),
@@ -383,6 +387,7 @@ def compute_figures(
         critical_flips=sum(p.critical_flip for p in stance_pairs) if stances_reported else None,
         not_addressed_precision=_ratio(len(both_na), len(said_na)),
         not_addressed_recall=_ratio(len(both_na), len(gold_na)),
+        not_addressed_recall_unambiguous=_ratio(sum(p.stance == NOT_ADDRESSED for p in only_na), len(only_na)),
         cross_trust_citations=sum(i.kind == "cross_trust" for i in issues),
         unknown_clauses=sum(i.kind == "unknown_clause" for i in issues),
         non_verbatim_quotes=sum(i.kind == "non_verbatim" for i in issues),

@@ -149,7 +149,7 @@ def _failures(
 # Thresholds named like a figure are minimums; these are maximums, keyed by the figure they cap.
 _MINIMUM_FIGURES = frozenset(
     {"hit_at_1", "hit_at_3", "mrr", "citation_precision", "stance_accuracy", "stance_macro_f1"}
-    | {"not_addressed_recall", "not_addressed_precision"}
+    | {"not_addressed_recall", "not_addressed_recall_unambiguous", "not_addressed_precision"}
 )
 _MAXIMUM_FIGURES = {
     "max_cross_trust_citations": "cross_trust_citations",
@@ -206,6 +206,7 @@ _HEADLINE_ROWS: tuple[tuple[str, str], ...] = (
     ("stance macro-F1", "stance_macro_f1"),
     ("not_addressed precision", "not_addressed_precision"),
     ("not_addressed recall", "not_addressed_recall"),
+    ("not_addressed recall, gold only not_addressed", "not_addressed_recall_unambiguous"),
     ("critical flips", "critical_flips"),
     ("cross-trust citations", "cross_trust_citations"),
     ("unknown clauses", "unknown_clauses"),

@@ -160,6 +160,21 @@ def test_not_addressed_precision_and_recall(report):
     assert report.overall.not_addressed_recall == 0.5
 
 
+def test_unambiguous_not_addressed_recall_counts_only_gold_that_accepts_nothing_else():
+    gold = parse_gold([
+        {"id": "silent", "question": "q", "trusts": {"wcat": {"stance": "not_addressed"}}},
+        {"id": "either", "question": "q", "trusts": {"wcat": {"stance": ["not_addressed", "caution"]}}},
+    ])
+    lines = {
+        "silent": {"id": "silent", "answers": [{"trust": "wcat", "stance": "not_addressed", "citations": []}]},
+        "either": {"id": "either", "answers": [{"trust": "wcat", "stance": "caution", "citations": []}]},
+    }
+    figures = score_answers(gold, lines, CLAUSES).overall
+    assert figures.stance_accuracy == 1.0  # caution is acceptable for "either"
+    assert figures.not_addressed_recall == 0.5  # yet it counts as a miss over every gold accepting not_addressed
+    assert figures.not_addressed_recall_unambiguous == 1.0
+
+
 def test_critical_flip_needs_every_acceptable_label_to_be_the_opposite():
     gold = TrustGold(stances=("prohibited", "caution"))
     assert not grade_pair("c", "wcat", "q", gold, _answer("wcat", stance="permitted")).critical_flip
