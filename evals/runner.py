@@ -92,7 +92,8 @@ def headline(results: dict[str, dict[str, ScoreReport]]) -> str:
             lines.append(
                 f"{name:8} {system:8} hit@1={_p(f.hit_at_1)} hit@3={_p(f.hit_at_3)} mrr={_p(f.mrr)} "
                 f"stance={_p(f.stance_accuracy)} na_p={_p(f.not_addressed_precision)} "
-                f"na_r={_p(f.not_addressed_recall)} na_r_only={_p(f.not_addressed_recall_unambiguous)} flips={f.critical_flips} leaks={f.cross_trust_citations} "
+                f"na_r={_p(f.not_addressed_recall)} na_r_only={_p(f.not_addressed_recall_unambiguous)} "
+                f"flips={f.critical_flips} leaks={f.cross_trust_citations} "
                 f"nonverbatim={f.non_verbatim_quotes} p50={_ms(report.latency_p50_ms)}"
             )
     return "\n".join(lines)
