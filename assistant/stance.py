@@ -15,6 +15,9 @@ from assistant.retrieve import CLAUSE_PARTY, ORGANISATION_SUBJECT, PUPIL_SUBJECT
 
 _MODALS: list[tuple[str, str]] = [
     # order matters: longer, more specific phrases first
+    # A sanction for doing it ("could result in disciplinary action") forbids it; other risks only warn.
+    ("prohibited", r"(could|may|can|will) (lead to|result in) (formal |a |an )?(disciplinary|criminal|dismissal|"
+                   r"police)"),
     ("caution", r"must be (cautious|careful|mindful|conscious|aware)|should be (cautious|careful|mindful|aware|"
                 r"circumspect)|be cautious|be careful|(strongly )?advised to|are advised|is advised|"
                 r"encouraged to consider|should (carefully )?consider|to carefully consider|be mindful|be circumspect|"
@@ -40,7 +43,8 @@ _MODAL_RE = re.compile("|".join(f"(?P<{kind}{i}>\\b(?:{pattern})\\b)" for i, (ki
 _EXCEPTION = re.compile(
     r"\bunless\b|only exception|\bexcept\b|without (the )?(express |prior )?(permission|consent|agreement)|"
     r"with the (express |prior )?(permission|consent|agreement)|\bonly (if|where|when)\b|\bprovided (that )?|"
-    r"agreed with|other than|before access is permitted|identified to and acknowledged|acknowledged and discussed",
+    r"agreed with|outside (the )?agreed protocols?|other than|before access is permitted|"
+    r"identified to and acknowledged|acknowledged and discussed",
     re.IGNORECASE,
 )
 _RISK = re.compile(r"(can|could) be misconstrued|could result in|may (lead to|result in)|potential to", re.IGNORECASE)

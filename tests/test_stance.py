@@ -376,3 +376,20 @@ def test_a_question_about_what_pupils_may_do_is_answered_only_by_rules_for_pupil
 def test_a_clause_that_lays_a_rule_on_staff_governs_staff(title, text, audience):
     clause = Clause("wcat", "1.ii", "1", title, text, 0, "policy.txt")
     assert clause_audience(clause) == audience
+
+
+@pytest.mark.parametrize("question, clause, stance", [
+    # A sanction for doing it is a prohibition, not advice to be careful.
+    ("Can I post a meme about how chaotic the trust is?",
+     "Any posts or comments that bring the Trust's name into disrepute could result in disciplinary action.",
+     "prohibited"),
+    # ... unless the sentence names the agreed route that makes it acceptable.
+    ("Can I text a pupil about homework from my own phone?",
+     "E-mail or text communications between an adult and a pupil outside agreed protocols may lead to "
+     "disciplinary and/or criminal investigations.", "conditional"),
+    # A risk that is no sanction stays a warning.
+    ("Can I post photos from the staff party?",
+     "Photographs can be misconstrued and may result in embarrassment for staff.", "caution"),
+])
+def test_a_sentence_naming_a_sanction_forbids(question, clause, stance):
+    assert read_stance(question, clause, word_stems(question)).stance == stance
