@@ -38,6 +38,8 @@ STOC_3_2 = "Any communication received from children on any personal social medi
     ("ok so do I actually have to go and tell the head?", "obligation"),
     ("A student filmed me in class and put it on TikTok with mean captions. What can I do?", "obligation"),
     ("Is there any online safety training we're actually obliged to attend here?", "obligation"),
+    ("I used my own phone to text a parent. Is there anything I should do now?", "obligation"),
+    ("Is there anything I should know before I start a blog?", "informational"),
     # Context sentences do not decide the kind: only the asking sentence does.
     ("What a week. A mum sent me a friend request. Can I accept it?", "permission"),
 ])
