@@ -306,8 +306,9 @@ _PERSONAL_MEANS = re.compile(r"\b(my own|personal|private|my (mobile|phone|cell|
 
 _ADULT = re.compile(
     r"\b(adults? now|now an adult|grown[- ]up|over 18|over eighteen|18\+|aged (1[89]|[2-9]\d)|"
-    r"(1[89]|[2-9]\d)[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|(is|was|were|turned|turns|he's|she's|they're|he is|"
-    r"she is|they are) (1[89]|[2-9]\d)( now)?|"
+    r"(1[89]|[2-9]\d)[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|(is|was|were|turned|turns|turn|reach|reaches|reached|"
+    r"he's|she's|they're|he is|she is|they are) (1[89]|[2-9]\d)( now)?|over the age of (1[89]|eighteen)|"
+    r"(1[89]|eighteen) or (over|older|above)|adult (former |ex[- ]?)(pupils?|students?)|"
     r"now (1[89]|[2-9]\d)|(1[89]|[2-9]\d) now|at uni|at university|graduated|"
     r"in (his|her|their) (twenties|thirties|forties))\b",
     re.IGNORECASE,
@@ -316,7 +317,7 @@ _UNDER_18 = re.compile(r"\bunder (the age of )?(18|eighteen)\b", re.IGNORECASE)
 
 
 # An age a follow-up gives ("what if she was 18?", "a 16 year old"), not any number ("at 11pm", "year 9").
-_AGE = re.compile(r"\b((is|was|were|turned|turns|aged|age|he's|she's|they're|now) \d{1,2}|"
+_AGE = re.compile(r"\b((is|was|were|turned|turns|turn|reach|reaches|aged|age|he's|she's|they're|now) \d{1,2}|"
                   r"\d{1,2}[- ]?(years?[- ]old|yrs?[- ]old|y/?o)|\d{1,2} now|adults?|grown[- ]ups?|under ?age|minors?|"
                   r"under (the age of )?18)\b", re.IGNORECASE)
 

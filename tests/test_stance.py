@@ -85,6 +85,9 @@ def test_a_who_do_i_tell_question_reads_the_duty_as_required():
     ("A former student (graduated 3 yrs ago, now 21) wants to connect on LinkedIn. Ok?", STOC_3_8, "permitted"),
     ("An old pupil who's at uni now followed me on Instagram. Can I follow back?", STOC_3_8, "permitted"),
     ("An ex-pupil who is 16 sent a friend request. Can I accept?", STOC_3_8, "prohibited"),
+    ("Can I follow former students on Instagram once they turn 18?", STOC_3_8, "permitted"),
+    ("Are adult ex-pupils ok to add on Facebook?", LITTLETOWN_5_3, "permitted"),
+    ("Can I connect with former pupils who are 18 or over?", STOC_3_8, "permitted"),
     ("A pupil in my class sent a friend request. Can I accept?", LITTLETOWN_5_3, "prohibited"),
 ])
 def test_a_rule_limited_to_under_18s_does_not_forbid_adults(question, clause, stance):
