@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from assistant.precedents import NO_VOTE, Vote
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
 from assistant.retrieve import RetrievedClause, clause_parties, question_parties, word_stems
-from assistant.stance import StanceReading, best_sentence, question_kind, read_stance, sets_duty
+from assistant.stance import StanceReading, asks_coverage, best_sentence, question_kind, read_stance, sets_duty
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,10 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     if addressed and pupil_conduct and not any(_binds_pupils(hit) for hit in chosen):
         # "What are the rules on pupils using social media?" is not answered by a rule for staff: a staff
         # policy without a section on pupils' own use does not address it.
+        addressed = False
+    if addressed and best < thresholds.confident_score and asks_coverage(latest_turn or question):
+        # "Does the policy say anything about X?" asks whether it covers X: a loose match is the nearest principle,
+        # not a yes (the precedents may still overrule, as for any not-addressed reading).
         addressed = False
     stance = readings[0][1].stance
     if vote.stance_share and thresholds.reading_weight:

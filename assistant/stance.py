@@ -120,6 +120,20 @@ _ORGANISATION_ACTS = re.compile(
 _LEADING_LABEL = re.compile(r"^\s*([\w &'’-]{1,30}(:| -| –))\s*", re.IGNORECASE)
 
 
+# "Does the policy say anything about X?", "any rules on that?": whether the policy covers X at all.
+_COVERAGE_QUESTION = re.compile(
+    r"\b((say|says|said|mention|mentions|cover|covers) anything|anything (in|about)|"
+    r"any (rules?|guidance|policy) (on|about|against|for)|"
+    r"does (the|our|my|each|any) (\w+ )?polic(y|ies) (say|mention|cover)|is there (a|any) (rule|policy)|"
+    r"rules? (about|on) (that|this))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_coverage(question: str) -> bool:
+    return bool(_COVERAGE_QUESTION.search(question))
+
+
 def question_kind(question: str) -> str:
     """'informational' for what/who/how questions that ask for no rule, 'obligation' for "what must I do /
     who do I tell" questions, otherwise 'permission'. Read from the asking sentences only."""

@@ -398,3 +398,33 @@ def test_a_clause_that_lays_a_rule_on_staff_governs_staff(title, text, audience)
 ])
 def test_a_sentence_naming_a_sanction_forbids(question, clause, stance):
     assert read_stance(question, clause, word_stems(question)).stance == stance
+
+
+@pytest.mark.parametrize("question, score, stance", [
+    # "Does it say anything about X?" over a loose match: the policy does not cover X...
+    ("A few of us play COD on Xbox at weekends. Anything in the policy about that?", 0.42, "not_addressed"),
+    ("Do any of the policies say anything about staff gaming online?", 0.42, "not_addressed"),
+    # ...over a clear match it does...
+    ("Do any of the policies say anything about staff gaming online?", 0.6, "prohibited"),
+    # ...and a plain "can I?" over the same loose match is still answered.
+    ("Can I play COD on Xbox with colleagues at weekends?", 0.42, "prohibited"),
+])
+def test_a_question_whether_the_policy_covers_something_needs_a_clear_match(question, score, stance):
+    from assistant.compose import Thresholds, judge
+
+    hit = _hit("6.viii", "Adults must not play online games with pupils.", score)
+    thresholds = Thresholds(min_score=0.37, max_gap=0.08, confident_score=0.45)
+    assert judge(question, question, [hit], thresholds, best_other=score).stance == stance
+
+
+@pytest.mark.parametrize("question, coverage", [
+    ("Does the policy say anything about AI tools like ChatGPT?", True),
+    ("Is there any rule on selling stuff on Facebook Marketplace?", True),
+    ("Any guidance about streaming on Twitch?", True),
+    ("Can I accept a friend request from a parent?", False),
+    ("Who do I tell if a pupil messages me?", False),
+])
+def test_asks_coverage(question, coverage):
+    from assistant.stance import asks_coverage
+
+    assert asks_coverage(question) is coverage
