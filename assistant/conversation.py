@@ -201,10 +201,26 @@ def unplaced_school(text: str, trusts: dict[str, TrustInfo]) -> str:
     return ""
 
 
+# "What do the other four say?", "and the rest?": the conversation's question, asked of every trust but its own.
+_OTHER_TRUSTS = re.compile(r"\b(the )?(other|remaining) (four|4|three|3|two|2|trusts?|polic(y|ies))\b", re.IGNORECASE)
+# "the others" asks about the other trusts only in a turn with no subject of its own: not in "photos of the others".
+_THE_OTHERS = re.compile(r"\b(the )?other ones\b|\bthe (others|rest)\b|\beveryone else\b", re.IGNORECASE)
+
+
+def asks_the_other_trusts(text: str) -> bool:
+    return bool(_OTHER_TRUSTS.search(text)) or bool(_THE_OTHERS.search(text)) and _no_topic(text)
+
+
+def _no_topic(text: str) -> bool:
+    """A turn that asks about no subject of its own ("what do the other four say?")."""
+    rest = _THE_OTHERS.sub(" ", _OTHER_TRUSTS.sub(" ", text.lower()))
+    return not [w for w in re.findall(r"[a-z']+", rest) if w not in _ENGLISH_WORDS and w not in _GENERIC_WORDS]
+
+
 def is_follow_up(text: str) -> bool:
     if _NEW_TOPIC.search(text):
         return False
-    if _FOLLOW_UP_START.search(text):
+    if _FOLLOW_UP_START.search(text) or asks_the_other_trusts(text):
         return True  # an explicit "and what about..." points back however long it runs
     words = text.split()
     content = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _ENGLISH_WORDS and len(w) > 3]
@@ -280,6 +296,7 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     if follow_up:
         # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
         retrieval_text = f"{topic_turn} {core}"
+    others = False
     if not named and earlier:
         # Keep the trust the conversation was about, unless this turn names another.
         for turn in reversed(earlier):
@@ -287,7 +304,11 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
             if inherited:
                 named = inherited
                 break
-    comparison = bool(_COMPARISON.search(text)) or (follow_up and bool(_COMPARISON.search(earlier[-1])))
+        if named and follow_up and asks_the_other_trusts(core):
+            named = tuple(t for t in trusts if t not in named)
+            others = True
+    comparison = (bool(_COMPARISON.search(text)) or (follow_up and bool(_COMPARISON.search(earlier[-1])))
+                  or (others and len(named) > 1))
     if comparison and len(own) == 1 and follow_up and named == own:
         # "I'm at St Paul's, can I...?" then "and if I moved to a STOC school, would that be any different?"
         # compares the trust the conversation was about with the one this turn names.
@@ -295,7 +316,7 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         named = tuple(t for t in trusts if t in {*own, *earlier_trust})
     if comparison and len(named) < 2:
         named = ()  # a comparison with no explicit list covers every trust
-    elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts)
+    elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts) or (others and _no_topic(core))
     asking_text = topic_turn if follow_up and elliptical else core
     unplaced = unplaced_school(text, trusts) if not own else ""
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text,

@@ -169,6 +169,21 @@ def test_a_follow_up_that_names_another_trust_switches_to_it():
     assert question.retrieval_text.startswith(FIRST)  # read with the earlier question (its small talk left out)
 
 
+@pytest.mark.parametrize("follow_up", ["what do the other four say?", "and the other trusts?", "what about the rest?",
+                                       "ok, and everyone else?"])
+def test_asking_the_other_trusts_asks_every_trust_but_the_conversations(follow_up):
+    question = read(follow_up, ("I'm a TA at St Anthony's. " + FIRST,))
+    assert question.follow_up
+    assert question.trusts == ("dsat", "stoc", "littletown", "sjeat")
+    assert question.comparison
+    assert question.asking_text.startswith(FIRST)  # asks the earlier question of them
+
+
+def test_the_others_in_a_question_of_its_own_is_no_switch_of_trust():
+    question = read("Can I post photos of me and the others from the staff party?", ("I'm at DSAT. " + FIRST,))
+    assert question.trusts == ("dsat",)
+
+
 def test_history_is_cleaned_too():
     with pytest.raises(InputProblem):
         read("and what about ones who have left?", ("x" * 20_000,))
