@@ -202,13 +202,15 @@ def unplaced_school(text: str, trusts: dict[str, TrustInfo]) -> str:
 
 
 # "What do the other four say?", "and the rest?": the conversation's question, asked of every trust but its own.
-_OTHER_TRUSTS = re.compile(r"\b(the )?(other|remaining) (four|4|three|3|two|2|trusts?|polic(y|ies))\b", re.IGNORECASE)
-# "the others" asks about the other trusts only in a turn with no subject of its own: not in "photos of the others".
-_THE_OTHERS = re.compile(r"\b(the )?other ones\b|\bthe (others|rest)\b|\beveryone else\b", re.IGNORECASE)
+_OTHER_TRUSTS = re.compile(r"\b(the )?(other|remaining) (trusts?|polic(y|ies))\b", re.IGNORECASE)
+# "the others", "the other four" ask about the other trusts only in a turn with no subject of its own: not in
+# "photos of me and the others" or "the other two TAs and I".
+_THE_OTHERS = re.compile(r"\b(the )?(other|remaining) (four|4|three|3|two|2|ones)\b|\bthe (others|rest)\b|"
+                         r"\beveryone else\b", re.IGNORECASE)
 
 
 def asks_the_other_trusts(text: str) -> bool:
-    return bool(_OTHER_TRUSTS.search(text)) or bool(_THE_OTHERS.search(text)) and _no_topic(text)
+    return bool(_OTHER_TRUSTS.search(text)) or (bool(_THE_OTHERS.search(text)) and _no_topic(text))
 
 
 def _no_topic(text: str) -> bool:

@@ -179,9 +179,10 @@ def test_asking_the_other_trusts_asks_every_trust_but_the_conversations(follow_u
     assert question.asking_text.startswith(FIRST)  # asks the earlier question of them
 
 
-def test_the_others_in_a_question_of_its_own_is_no_switch_of_trust():
-    question = read("Can I post photos of me and the others from the staff party?", ("I'm at DSAT. " + FIRST,))
-    assert question.trusts == ("dsat",)
+@pytest.mark.parametrize("question", ["Can I post photos of me and the others from the staff party?",
+                                      "The other two TAs and I want to start a class blog. Is that ok?"])
+def test_the_others_in_a_question_of_its_own_is_no_switch_of_trust(question):
+    assert read(question, ("I'm at DSAT. " + FIRST,)).trusts == ("dsat",)
 
 
 def test_history_is_cleaned_too():
