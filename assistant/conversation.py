@@ -215,8 +215,7 @@ def asks_the_other_trusts(text: str) -> bool:
 
 def _no_topic(text: str) -> bool:
     """A turn that asks about no subject of its own ("what do the other four say?")."""
-    rest = _THE_OTHERS.sub(" ", _OTHER_TRUSTS.sub(" ", text.lower()))
-    return not [w for w in re.findall(r"[a-z']+", rest) if w not in _ENGLISH_WORDS and w not in _GENERIC_WORDS]
+    return not _topic_words(_THE_OTHERS.sub(" ", _OTHER_TRUSTS.sub(" ", text.lower())))
 
 
 def is_follow_up(text: str) -> bool:
@@ -278,8 +277,12 @@ def _only_names_a_trust(text: str, trusts: dict[str, TrustInfo]) -> bool:
     rest = re.sub(r"\bsaint\b|\bst\.", "st", text.lower())
     for pattern, _ in _alias_patterns(trusts):
         rest = pattern.sub(" ", rest)
-    words = re.findall(r"[a-z']+", rest)
-    return len(words) <= 8 and not [w for w in words if w not in _ENGLISH_WORDS and w not in _GENERIC_WORDS]
+    return len(re.findall(r"[a-z']+", rest)) <= 8 and not _topic_words(rest)
+
+
+def _topic_words(text: str) -> list[str]:
+    """The words of a turn that name a subject: not function words, nor words that only ask about a policy."""
+    return [w for w in re.findall(r"[a-z']+", text.lower()) if w not in _ENGLISH_WORDS and w not in _GENERIC_WORDS]
 
 
 def read_question(question: str, history: tuple[str, ...] | list[str], trusts: dict[str, TrustInfo]) -> ReadQuestion:
