@@ -100,7 +100,8 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "Can I post about the restructure?" is answered by "do not disclose confidential information", not by
         # the neighbouring duty "confidentiality issues must be considered": a yes/no question wants the rule.
         rule = next((r for r in readings[1:] if r[1].stance in _NOT_A_VERDICT[readings[0][1].stance]
-                     and top.score - r[0].score <= thresholds.rule_margin), None)
+                     and top.score - r[0].score <= thresholds.rule_margin
+                     and not _about_someone_else(r[0], parties)), None)
         if rule is not None:
             readings = (rule, *(r for r in readings if r is not rule))
     if addressed and kind == "permission" and parties == {"former"} and _rules_only_current_pupils(chosen):
@@ -156,6 +157,12 @@ _PUPIL_RULE = re.compile(r"\b(pupils?|students?)\s+(will|must|should|shall|may|a
 
 def _binds_pupils(hit: RetrievedClause) -> bool:
     return hit.audience == "pupils" or bool(_PUPIL_RULE.search(hit.clause.text))
+
+
+def _about_someone_else(hit: RetrievedClause, parties: frozenset[str]) -> bool:
+    """A rule on pupils does not answer a question about parents: the clause names people, none of them asked."""
+    covered = clause_parties(hit.clause)
+    return bool(parties and covered and not (parties & covered))
 
 
 def _rules_only_current_pupils(chosen: list[RetrievedClause]) -> bool:

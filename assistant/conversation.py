@@ -267,7 +267,9 @@ _ELLIPTICAL = re.compile(
 _GENERIC_WORDS = frozenset("say says said rule rules policy policies answer handle handles think trust trusts "
                            "school schools stance position view line guidance what's whats here there "
                            # "how does STOC compare?" asks the conversation's question of STOC beside the last trust
-                           "compare compares compared differ differs different differently same".split())
+                           "compare compares compared differ differs different differently same "
+                           # "how does that compare across all five?" names no subject either
+                           "across between each every both two three four five".split())
 
 
 def _only_names_a_trust(text: str, trusts: dict[str, TrustInfo]) -> bool:
@@ -321,7 +323,7 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         named = tuple(t for t in trusts if t in {*own, *earlier_trust})
     if comparison and len(named) < 2:
         named = ()  # a comparison with no explicit list covers every trust
-    elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts) or (others and _no_topic(core))
+    elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts) or _no_topic(core)
     asking_text = topic_turn if follow_up and elliptical else core
     unplaced = unplaced_school(text, trusts) if not own else ""
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text,

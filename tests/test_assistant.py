@@ -206,6 +206,21 @@ def test_a_follow_up_naming_another_trust_switches(assistant):
     assert_valid(assistant, answer)
 
 
+def test_a_comparison_follow_up_gives_each_trust_the_verdict_of_the_question_asked_alone(assistant):
+    asked = "can I text a student from my own phone?"
+    alone = assistant.ask(asked)
+    compared = assistant.ask("how does that compare across all five?", history=(asked,))
+    assert [(a.trust, a.stance) for a in compared.answers] == [(a.trust, a.stance) for a in alone.answers]
+    assert_valid(assistant, compared)
+
+
+def test_a_rule_on_pupils_is_not_the_verdict_on_parents(assistant):
+    # DSAT 4.3.3 forbids accepting a pupil's friend request; it says nothing of a parent's.
+    [answer] = assistant.ask("Can I accept a friend request from a parent?", trust="dsat").answers
+    assert answer.stance != "prohibited"
+    assert answer.citations[0].clause != "4.3.3"
+
+
 # --- bad input: a notice, never an exception ---
 
 

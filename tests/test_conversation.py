@@ -179,6 +179,15 @@ def test_asking_the_other_trusts_asks_every_trust_but_the_conversations(follow_u
     assert question.asking_text.startswith(FIRST)  # asks the earlier question of them
 
 
+@pytest.mark.parametrize("follow_up", ["how does that compare across all five?", "and how do the trusts compare?",
+                                       "is that the same across the trusts?"])
+def test_a_comparison_follow_up_with_no_subject_asks_the_earlier_question_of_every_trust(follow_up):
+    question = read(follow_up, (FIRST,))
+    assert question.follow_up and question.comparison
+    assert question.trusts == ()  # every trust
+    assert question.asking_text == FIRST  # "how does that compare" is no "how" question of its own
+
+
 @pytest.mark.parametrize("question", ["Can I post photos of me and the others from the staff party?",
                                       "The other two TAs and I want to start a class blog. Is that ok?"])
 def test_the_others_in_a_question_of_its_own_is_no_switch_of_trust(question):
