@@ -15,7 +15,8 @@ HOLDOUT_PATH = EVALS_DIR / "holdout.yaml"
 HOLDOUT_B_PATH = EVALS_DIR / "holdout_b.yaml"  # written independently from the policies alone
 HOLDOUT_C_PATH = EVALS_DIR / "holdout_c.yaml"  # written blind to the code and the other sets; never tuned on
 HOLDOUT_D_PATH = EVALS_DIR / "holdout_d.yaml"  # written blind to the code, the training data and the other sets
-EVAL_PATHS = (GOLD_PATH, HOLDOUT_PATH, HOLDOUT_B_PATH, HOLDOUT_C_PATH, HOLDOUT_D_PATH)
+HOLDOUT_E_PATH = EVALS_DIR / "holdout_e.yaml"  # the same, later (session 19), in the style of staff-forum posts
+EVAL_PATHS = (GOLD_PATH, HOLDOUT_PATH, HOLDOUT_B_PATH, HOLDOUT_C_PATH, HOLDOUT_D_PATH, HOLDOUT_E_PATH)
 TARGETS_PATH = EVALS_DIR / "targets.yaml"
 
 

@@ -364,7 +364,8 @@ def test_cli_exit_2_on_bad_input(tmp_path, capsys):
     assert not (tmp_path / "score.json").exists()
 
 
-@pytest.mark.parametrize("name", ["gold.yaml", "holdout.yaml", "holdout_b.yaml", "holdout_c.yaml"])
+@pytest.mark.parametrize("name", ["gold.yaml", "holdout.yaml", "holdout_b.yaml", "holdout_c.yaml", "holdout_d.yaml",
+                                  "holdout_e.yaml"])
 def test_the_project_question_sets_name_only_real_trusts_and_clauses(name):
     from ingest.corpus import load_corpus_clauses
 
