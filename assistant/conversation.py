@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.vocabulary import expansion_terms, topic_terms
+from assistant.vocabulary import expansion_terms, people_terms, topic_terms
 from ingest.corpus import TrustInfo
 
 MAX_QUESTION_CHARS = 4000
@@ -25,6 +25,10 @@ _COMPARISON = re.compile(
     r"(the )?trusts (say|handle|treat|approach)|consistent|inconsistent)\b",
     re.IGNORECASE,
 )
+# Words that make a comparison one between trusts rather than between circumstances ("any different for supply
+# staff?").
+_ACROSS_TRUSTS = re.compile(r"\b(trusts?|polic(y|ies)|schools|academies|all (five|5|of them)|each|every|everyone|"
+                            r"side by side|(in)?consistent|which|others?|rest|elsewhere|everywhere)\b", re.IGNORECASE)
 # Words people put before a follow-up: "ok so...", "thanks. and what about...".
 _FILLER = r"^\s*((ok|okay|right|thanks|thank you|cheers|great|cool|hmm|ah|oh|sorry|yes|no)\b[\s,.!-]*)*"
 _FOLLOW_UP_START = re.compile(
@@ -247,7 +251,8 @@ def follow_up_weight(core: str, topic_turn: str) -> float:
     gives way."""
     new, old = topic_terms(core), topic_terms(topic_turn)
     if not new - old:
-        return 0.0
+        # "and ex-pupils?" after a question on parents names no new topic, but new people: their rule differs.
+        return FOLLOW_UP_WEIGHT if people_terms(core) - people_terms(topic_turn) else 0.0
     if len(new - old) >= 2 and not (new & old) and not _BACK_REFERENCE.search(core):
         return SWITCH_WEIGHT
     return FOLLOW_UP_WEIGHT
@@ -314,7 +319,14 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         if named and follow_up and asks_the_other_trusts(core):
             named = tuple(t for t in trusts if t not in named)
             others = True
-    comparison = (bool(_COMPARISON.search(text)) or (follow_up and bool(_COMPARISON.search(earlier[-1])))
+    compares = bool(_COMPARISON.search(text))
+    if compares and follow_up and not own and named and not _ACROSS_TRUSTS.search(text):
+        # "is it any different for supply teachers?" after a question at STOC changes the circumstances, not the
+        # trust: it is answered for the conversation's trust.
+        compares = False
+    # A follow-up of a comparison compares too ("and what about ex-pupils?"), unless it names its own trust
+    # ("what does DSAT say about it?").
+    comparison = (compares or (follow_up and not own and bool(_COMPARISON.search(earlier[-1])))
                   or (others and len(named) > 1))
     if comparison and len(own) == 1 and follow_up and named == own:
         # "I'm at St Paul's, can I...?" then "and if I moved to a STOC school, would that be any different?"

@@ -114,7 +114,9 @@ _OF_PUPILS = re.compile(r"\b(his|her|their) (own )?(little )?(son|daughter|kids?
                         r"\b(parents?|carers?|families|family members?|mums?|dads?|mothers?|fathers?|relatives|"
                         r"siblings)(\s*/\s*carers?)?\s+(of|from)\s+(a |the |my |our )?(pupils?|students?|kids?|"
                         r"child|children)\b|\b(former|past) (pupils?|students?)|\bex[- ]?(pupils?|students?)|"
-                        r"(?<!year )(?<!years )(?<!yr )(?<!\d )\bold (pupils?|students?)", re.IGNORECASE)
+                        r"(?<!year )(?<!years )(?<!yr )(?<!\d )\bold (pupils?|students?)|"
+                        # "those working with pupils" are staff
+                        r"\b(working|work|who work) with (pupils|students|children|young people)\b", re.IGNORECASE)
 
 
 def question_parties(text: str) -> frozenset[str]:

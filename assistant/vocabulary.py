@@ -140,6 +140,8 @@ _ENTRIES: list[tuple[str, str]] = _PEOPLE + [
 _NOT_A_TOPIC = frozenset({expansion for _, expansion in _PEOPLE} |
                          {_PLATFORMS, _REPORTING, _AGE, _CONTACT})
 
+_PEOPLE_TERMS = frozenset(expansion for _, expansion in _PEOPLE)
+
 # American and informal spellings -> the policies' British forms.
 _SPELLINGS = {
     "favorite": "favourite", "behavior": "behaviour", "organization": "organisation",
@@ -222,6 +224,11 @@ def expansion_terms(question: str) -> list[str]:
 def topic_terms(question: str) -> frozenset[str]:
     """The vocabulary entries naming what a question is about (photos, phones, passwords), not who or where."""
     return frozenset(expansion_terms(question)) - _NOT_A_TOPIC
+
+
+def people_terms(question: str) -> frozenset[str]:
+    """The vocabulary entries naming who a question is about (parents, pupils, former pupils, colleagues)."""
+    return frozenset(expansion_terms(question)) & _PEOPLE_TERMS
 
 
 def expand_query(question: str) -> str:

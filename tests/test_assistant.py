@@ -214,6 +214,13 @@ def test_a_comparison_follow_up_gives_each_trust_the_verdict_of_the_question_ask
     assert_valid(assistant, compared)
 
 
+def test_a_comparison_follow_up_naming_new_people_cites_their_rule(assistant):
+    answer = assistant.ask("And what do they say about ex-pupils?",
+                           history=("Which trusts let staff be friends with parents on Facebook?",))
+    first = {a.trust: a.citations[0].clause for a in answer.answers}
+    assert first["wcat"] == "6.x" and first["sjeat"] == "6.10" and first["stoc"] == "3.8"
+
+
 def test_a_rule_on_pupils_is_not_the_verdict_on_parents(assistant):
     # DSAT 4.3.3 forbids accepting a pupil's friend request; it says nothing of a parent's.
     [answer] = assistant.ask("Can I accept a friend request from a parent?", trust="dsat").answers

@@ -505,3 +505,35 @@ def test_a_follow_up_naming_no_new_subject_adds_no_weight_of_its_own():
     assert follow_up_weight("what if they've left?", "Can I accept a friend request from a pupil?") == 0.0
     assert 0 < follow_up_weight("what about on the school account?",
                                 "Can I post photos of my class on my personal Facebook?") < SWITCH_WEIGHT
+
+
+def test_a_follow_up_naming_new_people_weighs_its_own_words():
+    # "ex-pupils" is no new topic after a question on parents, but their rule is another clause.
+    assert 0 < follow_up_weight("And what do they say about ex-pupils?",
+                                "Which trusts let staff be friends with parents on Facebook?") < SWITCH_WEIGHT
+    assert follow_up_weight("and what about their mums?", "Can I follow a parent on Instagram?") == 0.0
+
+
+def test_a_follow_up_of_a_comparison_that_names_one_trust_asks_that_trust():
+    question = read("What does DSAT say about it?", ("Which trusts let staff be friends with parents on Facebook?",))
+    assert question.follow_up
+    assert question.trusts == ("dsat",) and not question.comparison
+    # ...while one that names no trust stays a comparison of every trust
+    question = read("and what about ex-pupils?", ("Which trusts let staff be friends with parents on Facebook?",))
+    assert question.trusts == () and question.comparison
+
+
+@pytest.mark.parametrize("follow_up", ["is it any different for supply teachers?",
+                                       "would that be any different if she's my neighbour?"])
+def test_a_follow_up_comparing_circumstances_stays_with_the_conversations_trust(follow_up):
+    question = read(follow_up, ("At STOC can I accept a friend request from a pupil?",))
+    assert question.follow_up
+    assert question.trusts == ("stoc",) and not question.comparison
+
+
+@pytest.mark.parametrize("follow_up, trusts", [("is that any different at the other trusts?",
+                                                 ("wcat", "dsat", "littletown", "sjeat")),
+                                                ("would that be different across the trusts?", ())])
+def test_a_follow_up_comparing_trusts_still_compares(follow_up, trusts):
+    question = read(follow_up, ("At STOC can I accept a friend request from a pupil?",))
+    assert question.comparison and question.trusts == trusts
