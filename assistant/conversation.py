@@ -17,7 +17,8 @@ _COMPARISON = re.compile(
     r"different (polic|trust|rule|approach|stance|position|answer)\w*|how different|"
     r"any different\b(?! (question|thing|topic|issue|email|account|phone|device|one))|"
     r"(would|will) (that|it|this|things|the answer|the rules?) be (any |very |much |really )?different|"
-    r"across (the |all )?(trusts|policies|schools)|all (five |5 )?(trusts|policies)|each trust|every trust|"
+    r"across (the |all (the |five |5 )?|all of the |each of the |every )?(trusts?|policies|policy|schools)|"
+    r"all (the |five |5 |of the )?(trusts|policies)|each trust|every trust|"
     r"each (of the )?polic(y|ies)|every policy|"
     r"which trusts|which policies|between (the )?trusts|side by side|other trusts|how do the trusts|"
     # ...but not "I'm at St Paul's, not sure which trust we're under": that asker is in one trust.

@@ -83,7 +83,8 @@ _ASKS_FOR_RULE = re.compile(
     r"say about (staff|teachers|employees|adults|us|me|you|people) (\w+ing)|"
     r"anything in (the|our|my|this|their|each|any) (\w+ )?polic(y|ies) (about|on|against|covering)|"
     r"(say|says|said) anything (about|on|against)|"
-    r"ban|bans|banned|forbid|prohibit\w*|lets? (you|staff|me|us|teachers|employees|adults|people)|require|required|have to|need to|"
+    r"ban|bans|banned|forbid|prohibit\w*|lets? (you|staff|me|us|teachers|employees|adults|people)|"
+    r"require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on|"
     # HR's "how do the policies compare on X?" asks each policy's rule on X.
     r"(compare|compares|comparison|vary|varies) (on|over|when it comes to|regarding)|(stand|position|line) on)\b",

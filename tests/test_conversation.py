@@ -208,6 +208,8 @@ def test_history_is_cleaned_too():
     "Which trusts ban staff from being friends with parents?",
     "Is the rule on photos consistent across the trusts?",
     "What do the other trusts say about personal phones?",
+    "Is it the same across all the trusts?",
+    "Do all the policies say the same about photos of pupils?",
 ])
 def test_comparison_detected(text):
     question = read(text)
