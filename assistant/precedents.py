@@ -21,9 +21,18 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ingest.records import is_same_or_subclause
+from ingest.records import Clause, is_same_or_subclause
 
 log = logging.getLogger(__name__)
+
+
+def clause_fingerprint(clauses: Iterable[Clause]) -> str:
+    """What a trust's labels are valid for: its clauses' ids and texts (not the file, the parser's or the
+    embedding model's version)."""
+    digest = hashlib.sha256()
+    for clause in clauses:
+        digest.update(f"{clause.id}\x1f{clause.text}\x1e".encode())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)

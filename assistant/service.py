@@ -11,7 +11,7 @@ import numpy as np
 from assistant.compose import CALIBRATED, Thresholds, compose_comparison, judge
 from assistant.conversation import InputProblem, follow_up_weight, read_question
 from assistant.generate import Generator, make_generator
-from assistant.precedents import (NO_VOTE, Precedents, TrainingQuestion, build_precedents,
+from assistant.precedents import (NO_VOTE, Precedents, TrainingQuestion, build_precedents, clause_fingerprint,
                                   read_training_questions)
 from assistant.records import Answer
 from assistant.retrieve import RetrievalLevers, Retriever
@@ -32,7 +32,8 @@ class Assistant:
         self.thresholds = thresholds or Thresholds()
         self.retriever = Retriever(embedder, levers)
         self.precedents: Precedents | None = None
-        self.labelled_versions: dict[str, str] = {}  # the document version each trust's precedents were labelled on
+        # The clauses each trust's precedents were labelled on (a fingerprint of ids and texts, per trust).
+        self.labelled_clauses: dict[str, str] = {}
         self.precedent_trusts: frozenset[str] = frozenset()
         self._lock = threading.Lock()
         self._base_trusts = trusts
@@ -44,7 +45,7 @@ class Assistant:
         with self._lock:
             self.retriever.load(self.store)
             live = self.store.trusts()
-            self._match_precedents(live)
+            self._match_precedents()
             trusts = {}
             for trust_id, version in live.items():
                 info = self._base_trusts.get(trust_id) or TrustInfo(
@@ -54,17 +55,19 @@ class Assistant:
             self.trusts = dict(sorted(trusts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99,
                                                                       kv[0])))
 
-    def use_precedents(self, precedents: Precedents, labelled_versions: dict[str, str]) -> None:
-        """Let labelled questions vote, for each trust whose live document is the one they were labelled on."""
+    def use_precedents(self, precedents: Precedents, labelled_clauses: dict[str, str]) -> None:
+        """Let labelled questions vote, for each trust whose live clauses are the ones they were labelled on."""
         with self._lock:
             self.precedents = precedents
-            self.labelled_versions = dict(labelled_versions)
-            self._match_precedents(self.store.trusts())
+            self.labelled_clauses = dict(labelled_clauses)
+            self._match_precedents()
 
-    def _match_precedents(self, live: dict) -> None:
+    def _match_precedents(self) -> None:
         # A replaced or new policy has other clauses than its precedents were labelled with: no votes for it.
-        self.precedent_trusts = frozenset(trust for trust, version in live.items()
-                                          if self.labelled_versions.get(trust) == version.version)
+        # Compared on the clauses themselves, not the index's version stamp, which also names the embedding model:
+        # an index re-embedded for a retrained model holds the same document and keeps its precedents.
+        self.precedent_trusts = frozenset(trust for trust, index in self.retriever.indexes.items()
+                                          if self.labelled_clauses.get(trust) == clause_fingerprint(index.clauses))
 
     def precedent_query(self, question: TrainingQuestion) -> str | None:
         """The text retrieval would embed for a labelled question (None when it is not a usable question)."""
@@ -214,17 +217,18 @@ def build_assistant(settings: Settings | None = None, levers: RetrievalLevers | 
 
 def load_precedents(assistant: Assistant, settings: Settings) -> None:
     """Give the assistant the labelled training questions as precedents, valid for the bundled documents."""
-    from ingest.pipeline import content_version
+    from ingest.pipeline import prepare_document
 
     files = sorted(Path(settings.training_dir).glob("*.yaml"))
     if not files:
         return
     corpus_dir = Path(settings.corpus_dir or CORPUS_DIR)
-    labelled_versions = {trust: content_version((corpus_dir / info.source).read_bytes(), assistant.embedder.name)
-                         for trust, info in assistant._base_trusts.items() if (corpus_dir / info.source).exists()}
+    labelled_clauses = {trust: clause_fingerprint(prepare_document((corpus_dir / info.source).read_bytes(),
+                                                                   info.source, trust))
+                        for trust, info in assistant._base_trusts.items() if (corpus_dir / info.source).exists()}
     precedents = build_precedents(read_training_questions(files), assistant.precedent_query,
                                   assistant.embedder.embed_documents, settings.data_dir, assistant.embedder.name)
-    assistant.use_precedents(precedents, labelled_versions)
+    assistant.use_precedents(precedents, labelled_clauses)
 
 
 def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
@@ -232,5 +236,5 @@ def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
     copy = Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
                      levers, assistant.thresholds)
     if assistant.precedents is not None:
-        copy.use_precedents(assistant.precedents, assistant.labelled_versions)
+        copy.use_precedents(assistant.precedents, assistant.labelled_clauses)
     return copy

@@ -66,7 +66,7 @@ def _cached_copy(assistant):
     copy = Assistant(assistant.store, _CachingEmbedder(assistant.embedder), assistant._base_trusts,
                      assistant.generator, assistant.retriever.levers, assistant.thresholds)
     if assistant.precedents is not None:
-        copy.use_precedents(assistant.precedents, assistant.labelled_versions)
+        copy.use_precedents(assistant.precedents, assistant.labelled_clauses)
     hits: dict = {}
     retrieve = copy.retriever.retrieve
 
