@@ -137,10 +137,8 @@ _ENTRIES: list[tuple[str, str]] = _PEOPLE + [
 ]
 
 # Entries that say who, where or how old, or ask what to do: the rest name what a question is about.
-_NOT_A_TOPIC = frozenset({expansion for _, expansion in _PEOPLE} |
-                         {_PLATFORMS, _REPORTING, _AGE, _CONTACT})
-
 _PEOPLE_TERMS = frozenset(expansion for _, expansion in _PEOPLE)
+_NOT_A_TOPIC = _PEOPLE_TERMS | {_PLATFORMS, _REPORTING, _AGE, _CONTACT}
 
 # American and informal spellings -> the policies' British forms.
 _SPELLINGS = {
