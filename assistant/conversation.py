@@ -242,6 +242,7 @@ _BACK_REFERENCE = re.compile(r"\b(she|he|they|them|her|him|his|it|its|that|this|
 # (0, 0.3, 0.5 and 1.0 measured on the eval and training sets: 0.3 best), and when they leave the old one behind.
 FOLLOW_UP_WEIGHT = 0.3
 SWITCH_WEIGHT = 2.0
+PEOPLE_SWITCH_WEIGHT = 1.0  # "now the same for parents" after a question on former pupils: the people change
 
 
 def follow_up_weight(core: str, topic_turn: str) -> float:
@@ -249,11 +250,15 @@ def follow_up_weight(core: str, topic_turn: str) -> float:
     left?"); FOLLOW_UP_WEIGHT when it does ("and personal email addresses?"); SWITCH_WEIGHT when it names two
     new subjects and nothing of the old one, and points back at nothing ("and on using personal phones in
     lessons?" after a question on former pupils): the earlier turn's frame (compare, may I) stays, its subject
-    gives way."""
+    gives way. A turn that names only other people than the earlier one ("and ex-pupils?" after parents) weighs
+    PEOPLE_SWITCH_WEIGHT: the rule on them is another clause."""
     new, old = topic_terms(core), topic_terms(topic_turn)
     if not new - old:
         # "and ex-pupils?" after a question on parents names no new topic, but new people: their rule differs.
-        return FOLLOW_UP_WEIGHT if people_terms(core) - people_terms(topic_turn) else 0.0
+        asked, earlier = people_terms(core), people_terms(topic_turn)
+        if not asked - earlier:
+            return 0.0
+        return PEOPLE_SWITCH_WEIGHT if not asked & earlier else FOLLOW_UP_WEIGHT
     if len(new - old) >= 2 and not (new & old) and not _BACK_REFERENCE.search(core):
         return SWITCH_WEIGHT
     return FOLLOW_UP_WEIGHT

@@ -221,6 +221,13 @@ def test_a_comparison_follow_up_naming_new_people_cites_their_rule(assistant):
     assert first["wcat"] == "6.x" and first["sjeat"] == "6.10" and first["stoc"] == "3.8"
 
 
+def test_a_comparison_follow_up_switching_to_parents_cites_the_parents_rule(assistant):
+    answer = assistant.ask("ok now the same for parents",
+                           history=("How do the trusts differ on staff contact with former pupils?",))
+    first = {a.trust: a.citations[0].clause for a in answer.answers}
+    assert first["wcat"] == "6.xi" and first["sjeat"] == "6.11" and first["stoc"] == "3.1"
+
+
 def test_a_rule_on_pupils_is_not_the_verdict_on_parents(assistant):
     # DSAT 4.3.3 forbids accepting a pupil's friend request; it says nothing of a parent's.
     [answer] = assistant.ask("Can I accept a friend request from a parent?", trust="dsat").answers

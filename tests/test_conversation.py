@@ -13,6 +13,7 @@ from assistant.conversation import (
     is_follow_up,
     read_question,
     strip_pleasantries,
+    PEOPLE_SWITCH_WEIGHT,
     SWITCH_WEIGHT,
     follow_up_weight,
     trusts_named,
@@ -511,8 +512,13 @@ def test_a_follow_up_naming_no_new_subject_adds_no_weight_of_its_own():
 
 def test_a_follow_up_naming_new_people_weighs_its_own_words():
     # "ex-pupils" is no new topic after a question on parents, but their rule is another clause.
-    assert 0 < follow_up_weight("And what do they say about ex-pupils?",
-                                "Which trusts let staff be friends with parents on Facebook?") < SWITCH_WEIGHT
+    assert follow_up_weight("And what do they say about ex-pupils?",
+                            "Which trusts let staff be friends with parents on Facebook?") == PEOPLE_SWITCH_WEIGHT
+    assert follow_up_weight("ok now the same for parents",
+                            "How do the trusts differ on staff contact with former pupils?") == PEOPLE_SWITCH_WEIGHT
+    # new people beside the old ones add less; the same people nothing
+    assert 0 < follow_up_weight("and pupils and their parents both?",
+                                "Can I follow a pupil on Instagram?") < PEOPLE_SWITCH_WEIGHT
     assert follow_up_weight("and what about their mums?", "Can I follow a parent on Instagram?") == 0.0
 
 
