@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NetworkBlocked
-from helpers import corpus_bytes, encrypt_pdf, golden_ids, render_pdf
+from helpers import RenamedEmbedder, corpus_bytes, encrypt_pdf, golden_ids, render_pdf
 
 from ingest.corpus import load_trusts
 from ingest.errors import IndexMismatch, IngestError, NoClausesFound, UnknownTrust, UnreadableDocument
@@ -113,23 +113,13 @@ def test_index_built_with_another_embedder_is_refused(built_settings, tmp_path):
         open_store(copy, "other-model")
 
 
-class _Renamed:
-    """The same model under another name: what a retrained embedder looks like to the store."""
-
-    def __init__(self, inner, name):
-        self.inner, self.name = inner, name
-
-    def embed_documents(self, texts):
-        return self.inner.embed_documents(texts)
-
-
 def test_index_built_with_another_embedder_is_reembedded_when_given_the_new_model(built_settings, embedder,
                                                                                  tmp_path):
     copy = Settings(data_dir=tmp_path / "copy")
     shutil.copytree(built_settings.data_dir, copy.data_dir)
     before = open_store(copy, embedder.name)
     trusts, clauses = before.trusts(), {t: before.clauses(t) for t in before.trusts()}
-    renamed = _Renamed(embedder, "retrained-model")
+    renamed = RenamedEmbedder(embedder, "retrained-model")
     after = open_store(copy, renamed.name, renamed)
     assert after.trusts() == trusts
     assert {t: after.clauses(t) for t in trusts} == clauses

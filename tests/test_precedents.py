@@ -118,19 +118,6 @@ def test_a_replaced_policy_gets_no_votes_from_labels_written_for_the_old_one(cor
     assert assistant.precedent_trusts == set(assistant.trusts) - {"stoc"}
 
 
-class _Retrained:
-    """The same vectors under another model name, as after `tune build` on a deployment with an index."""
-
-    def __init__(self, inner, name):
-        self.inner, self.name = inner, name
-
-    def embed_documents(self, texts):
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text):
-        return self.inner.embed_query(text)
-
-
 def test_an_index_re_embedded_for_a_retrained_model_keeps_its_precedents(built_settings, embedder, tmp_path):
     # The index's version stamps name the model they were embedded with; the labels hold for the same clauses
     # whatever model embeds them, so a re-embedded index must not silently lose every precedent.
@@ -138,13 +125,14 @@ def test_an_index_re_embedded_for_a_retrained_model_keeps_its_precedents(built_s
 
     from assistant.generate import make_generator
     from assistant.service import Assistant, load_precedents
+    from helpers import RenamedEmbedder
     from ingest.corpus import load_trusts
     from ingest.settings import Settings
     from ingest.store import open_store
 
     settings = Settings(data_dir=tmp_path / "data")
     shutil.copytree(built_settings.data_dir, settings.data_dir)
-    retrained = _Retrained(embedder, "retrained-model")
+    retrained = RenamedEmbedder(embedder, "retrained-model")
     store = open_store(settings, retrained.name, retrained)
     assistant = Assistant(store, retrained, load_trusts(), make_generator(settings))
     load_precedents(assistant, settings)
