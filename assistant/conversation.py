@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.vocabulary import expansion_terms, people_terms, topic_terms
+from assistant.vocabulary import expansion_terms, people_terms, topic_terms, without_people
 from ingest.corpus import TrustInfo
 
 MAX_QUESTION_CHARS = 4000
@@ -132,6 +132,9 @@ class ReadQuestion:
     asking_text: str = ""
     topic_turn: str = ""  # the earlier turn a follow-up is read with
     unplaced_school: str = ""  # a school the question names that no trust's policy lists ("St Mary's Primary")
+    # What the lexical index is searched with when it differs from retrieval_text: a follow-up that names other
+    # people than the turn it follows ("and ex-pupils?" after parents) searches for them, not the earlier ones.
+    lexical_text: str = ""
 
 
 def clean_question(question: str) -> str:
@@ -311,9 +314,13 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     topic_turn = next((stripped for turn in reversed(earlier)
                        if not _only_names_a_trust(stripped := strip_pleasantries(turn), trusts)),
                       strip_pleasantries(earlier[-1]) if earlier else "")
+    lexical_text = ""
     if follow_up:
         # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
         retrieval_text = f"{topic_turn} {core}"
+        asked, earlier_people = people_terms(core), people_terms(topic_turn)
+        if asked and earlier_people and not asked & earlier_people:
+            lexical_text = f"{without_people(topic_turn, earlier_people)} {core}"
     others = False
     if not named and earlier:
         # Keep the trust the conversation was about, unless this turn names another.
@@ -345,4 +352,4 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     asking_text = topic_turn if follow_up and elliptical else core
     unplaced = unplaced_school(text, trusts) if not own else ""
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text,
-                        topic_turn if follow_up else "", unplaced)
+                        topic_turn if follow_up else "", unplaced, lexical_text)

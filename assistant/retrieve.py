@@ -245,14 +245,16 @@ class Retriever:
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
                  latest_turn: str = "", query_text: str | None = None,
-                 votes: dict[str, Vote] | None = None) -> dict[str, list[RetrievedClause]]:
+                 votes: dict[str, Vote] | None = None,
+                 lexical_text: str | None = None) -> dict[str, list[RetrievedClause]]:
         """Rank each trust's clauses. `latest_turn` is the newest message of a follow-up: the people it
         names replace those of the question it follows ("and ones who have left?"). `query_text` is
-        `self.query_text(question)` when the caller has it already. `votes`: each trust's precedents."""
+        `self.query_text(question)` when the caller has it already. `votes`: each trust's precedents.
+        `lexical_text`: what BM25 searches for, when not the query text (a follow-up that replaced the people)."""
         text = query_text or self.query_text(question)
         if query_vector is None:
             query_vector = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
-        query_tokens = tokenize([text])[0]
+        query_tokens = tokenize([lexical_text or text])[0]
         # A definition question is answered by the definitions a staff "can I" question is steered away from.
         staff_question = (bool(_STAFF_ASKING.search(question))
                           and not _DEFINITION_QUESTION.search(latest_turn or question))

@@ -155,8 +155,10 @@ class Assistant:
             votes = {t: self.precedents.vote(vector, t, k) for t in self.trusts if t in self.precedent_trusts}
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
+        lexical_text = self.retriever.expand(self.retriever.normalise(read.lexical_text)) if read.lexical_text else None
         hits_by_trust = self.retriever.retrieve(question, list(self.trusts), k=6, query_vector=vector,
-                                                latest_turn=latest_turn, query_text=query_text, votes=votes)
+                                                latest_turn=latest_turn, query_text=query_text, votes=votes,
+                                                lexical_text=lexical_text)
         # The reference for "far below the others" is the second-best trust: one policy that happens to use the
         # question's own words ("friend requests") must not make the others look silent.
         tops = sorted((max(hit.score for hit in hits) for hits in hits_by_trust.values() if hits), reverse=True)

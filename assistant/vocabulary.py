@@ -229,6 +229,15 @@ def people_terms(question: str) -> frozenset[str]:
     return frozenset(expansion_terms(question)) & _PEOPLE_TERMS
 
 
+def without_people(text: str, people: frozenset[str]) -> str:
+    """The text (lower-cased) without the words that name these people (`people_terms` entries)."""
+    lowered = normalise_spelling(text.lower()).replace("’", "'")
+    for pattern, expansion in _COMPILED:
+        if expansion in people and expansion in _PEOPLE_TERMS:
+            lowered = pattern.sub(" ", lowered)
+    return re.sub(r"\s+", " ", lowered).strip()
+
+
 def expand_query(question: str) -> str:
     terms = expansion_terms(question)
     return f"{question} {' '.join(terms)}" if terms else question

@@ -70,11 +70,12 @@ def _cached_copy(assistant):
     hits: dict = {}
     retrieve = copy.retriever.retrieve
 
-    def cached_retrieve(question, trusts, k=5, query_vector=None, latest_turn="", query_text=None, votes=None):
+    def cached_retrieve(question, trusts, k=5, query_vector=None, latest_turn="", query_text=None, votes=None,
+                        lexical_text=None):
         # The votes follow from the query vector, which follows from the texts in the key.
-        key = (question, tuple(trusts), k, latest_turn, query_text)
+        key = (question, tuple(trusts), k, latest_turn, query_text, lexical_text)
         if key not in hits:
-            hits[key] = retrieve(question, trusts, k, query_vector, latest_turn, query_text, votes)
+            hits[key] = retrieve(question, trusts, k, query_vector, latest_turn, query_text, votes, lexical_text)
         return hits[key]
 
     copy.retriever.retrieve = cached_retrieve

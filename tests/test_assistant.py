@@ -228,6 +228,15 @@ def test_a_comparison_follow_up_switching_to_parents_cites_the_parents_rule(assi
     assert first["wcat"] == "6.xi" and first["sjeat"] == "6.11" and first["stoc"] == "3.1"
 
 
+def test_a_follow_up_switching_from_parents_to_ex_pupils_leads_with_the_former_pupils_rule(assistant):
+    # The earlier turn's "parents" must not keep the parents' clause first through the lexical match either.
+    answer = assistant.ask("and which of them would let you accept a friend request from an ex-pupil who's an adult now?",
+                           history=("Which of the trusts ban staff from being friends with parents on social media, "
+                                    "and which just say be careful?",))
+    first = {a.trust: a.citations[0].clause for a in answer.answers}
+    assert first["wcat"] == "6.x" and first["sjeat"] == "6.10"
+
+
 def test_a_rule_on_pupils_is_not_the_verdict_on_parents(assistant):
     # DSAT 4.3.3 forbids accepting a pupil's friend request; it says nothing of a parent's.
     [answer] = assistant.ask("Can I accept a friend request from a parent?", trust="dsat").answers

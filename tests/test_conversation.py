@@ -522,6 +522,18 @@ def test_a_follow_up_naming_new_people_weighs_its_own_words():
     assert follow_up_weight("and what about their mums?", "Can I follow a parent on Instagram?") == 0.0
 
 
+def test_a_follow_up_naming_other_people_searches_the_text_for_them_not_the_earlier_ones():
+    question = read("and what about ex-pupils who are adults now?",
+                    ("Which trusts ban staff from being friends with parents on Facebook?",))
+    assert "parents" in question.retrieval_text  # the dense query keeps the whole conversation...
+    assert "parents" not in question.lexical_text  # ...the lexical one drops the people it no longer asks about
+    assert "friends" in question.lexical_text and "ex-pupils" in question.lexical_text
+    # the same people, new people beside the old ones, or no people: the lexical text is the retrieval text
+    assert read("and what about their mums?", ("Can I follow a parent on Instagram?",)).lexical_text == ""
+    assert read("and pupils and their parents both?", ("Can I follow a pupil on Instagram?",)).lexical_text == ""
+    assert read("what if it's on TikTok?", ("Can I follow a parent on Instagram?",)).lexical_text == ""
+
+
 def test_a_follow_up_of_a_comparison_that_names_one_trust_asks_that_trust():
     question = read("What does DSAT say about it?", ("Which trusts let staff be friends with parents on Facebook?",))
     assert question.follow_up
