@@ -200,15 +200,19 @@ def compose_answer(trust: str, trust_name: str, judgement: Judgement) -> TrustAn
     return TrustAnswer(trust, trust_name, judgement.stance, text, citations, judgement.readings[0][0].score)
 
 
+# What a group of trusts does, as a verb phrase for one trust and for several ("DSAT does not address it").
 _STANCE_PHRASES = {
-    "prohibited": "do not allow it",
-    "conditional": "allow it only under conditions",
-    "caution": "allow it but urge caution",
-    "permitted": "allow it",
-    "required": "require it",
-    "informational": "describe it",
-    "not_addressed": "do not address it",
+    "prohibited": ("forbids it", "forbid it"),
+    "conditional": ("allows it only under conditions", "allow it only under conditions"),
+    "caution": ("allows it but urges caution", "allow it but urge caution"),
+    "permitted": ("allows it", "allow it"),
+    "required": ("requires it", "require it"),
+    "informational": ("describes it", "describe it"),
+    "not_addressed": ("does not address it", "do not address it"),
 }
+
+
+_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 
 def _names(items: list[str]) -> str:
@@ -229,9 +233,11 @@ def compose_comparison(answers: list[TrustAnswer], short_names: dict[str, str]) 
         groups.setdefault(a.stance, []).append(short_names.get(a.trust, a.trust))
     if len(groups) == 1:
         stance, names = next(iter(groups.items()))
-        summary = f"All {len(names)} policies {_STANCE_PHRASES[stance]}."
+        count = _COUNTS.get(len(names), str(len(names)))
+        summary = (f"None of the {count} policies addresses it." if stance == "not_addressed"
+                   else f"All {count} policies {_STANCE_PHRASES[stance][1]}.")
     else:
-        parts = [f"{_names(names)} {_STANCE_PHRASES[stance]}" for stance, names in groups.items()]
+        parts = [f"{_names(names)} {_STANCE_PHRASES[stance][len(names) > 1]}" for stance, names in groups.items()]
         summary = "The policies differ: " + "; ".join(parts) + "."
     cited = [f"{short_names.get(r.trust, r.trust)} {r.clause}" for r in rows if r.clause != "—"]
     if cited:

@@ -429,3 +429,23 @@ def test_asks_coverage(question, coverage):
     from assistant.stance import asks_coverage
 
     assert asks_coverage(question) is coverage
+
+
+def test_the_comparison_summary_groups_trusts_by_stance_with_the_verb_agreeing():
+    from assistant.compose import compose_comparison
+    from assistant.records import Citation, TrustAnswer
+
+    def answer(trust, stance, clause):
+        nearest = stance == "not_addressed"
+        return TrustAnswer(trust, trust.upper(), stance, "...", (Citation(trust, clause, "Quote.", nearest=nearest),))
+
+    comparison = compose_comparison([answer("wcat", "caution", "6.x"), answer("dsat", "not_addressed", "4.6.1"),
+                                     answer("stoc", "prohibited", "3.8"), answer("sjeat", "caution", "6.10")],
+                                    {"wcat": "WCAT", "dsat": "DSAT", "stoc": "STOC", "sjeat": "SJEAT"})
+    assert comparison.summary == ("The policies differ: WCAT and SJEAT allow it but urge caution; DSAT does not "
+                                  "address it; STOC forbids it. Governing clauses: WCAT 6.x, STOC 3.8, SJEAT 6.10.")
+    assert [row.clause for row in comparison.rows] == ["6.x", "—", "3.8", "6.10"]  # a nearest principle is no answer
+    same = compose_comparison([answer("wcat", "prohibited", "6.viii"), answer("stoc", "prohibited", "3.8")], {})
+    assert same.summary.startswith("All two policies forbid it.")
+    silent = compose_comparison([answer("wcat", "not_addressed", "6.i"), answer("stoc", "not_addressed", "3.1")], {})
+    assert silent.summary == "None of the two policies addresses it."
