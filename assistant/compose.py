@@ -108,6 +108,10 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "Can I accept an ex-pupil's request?" against "never 'friend' a pupil at the academy": a rule on
         # pupils says nothing of those who have left, so the policy does not address them.
         addressed = False
+    if addressed and kind == "permission" and all(_about_someone_else(hit, parties) for hit in chosen):
+        # "Do I have to accept my headteacher's friend request?" against rules on pupils and parents only: the
+        # clauses name people, none of them the ones asked about, so the policy does not address them.
+        addressed = False
     if addressed and pupil_conduct and not any(_binds_pupils(hit) for hit in chosen):
         # "What are the rules on pupils using social media?" is not answered by a rule for staff: a staff
         # policy without a section on pupils' own use does not address it.

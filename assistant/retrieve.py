@@ -100,7 +100,10 @@ _PARTIES = {
                r"(?<!year )(?<!years )(?<!yr )(?<!\d )old (pupils?|students?)|graduated|(has|have|had) left|"
                r"who left|left (the )?school|no longer (at|a pupil|a student)|used to teach)\b",
                r"\b(former (pupils?|students?)|ex-(pupils?|students?))\b"),
-    "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff)\b",
+    # A head or line manager is a colleague too ("a friend request from my headteacher"), as are "us from work".
+    "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff|headteacher|head teacher|"
+                  r"(my|our|the) (head|boss|line manager|manager|deputy( head)?|principal)|line manager|"
+                  r"(of us|people|friends|mates|folks?) (from|at) work|work (friends|mates)|people i work with)\b",
                   r"\b(colleagues?|co-?workers?)\b"),
     "family": (r"\b(niece|nephew|cousin|relatives?|related|siblings?|brother|sister|family member|"
                r"my (own )?(son|daughter|child|kid|grandchild))\b",

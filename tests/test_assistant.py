@@ -237,6 +237,14 @@ def test_a_follow_up_switching_from_parents_to_ex_pupils_leads_with_the_former_p
     assert first["wcat"] == "6.x" and first["sjeat"] == "6.10"
 
 
+def test_a_policy_whose_clauses_name_only_other_people_does_not_address_a_colleague(assistant):
+    # DSAT's friend rules are about pupils (4.3.2, 4.3.3); WCAT has one on colleagues (6.xii).
+    answer = assistant.ask("Do I have to accept a friend request from my headteacher?", trust="dsat")
+    assert answer.answers[0].stance == "not_addressed"
+    [wcat] = assistant.ask("Do I have to accept a friend request from my headteacher?", trust="wcat").answers
+    assert (wcat.stance, wcat.citations[0].clause) == ("caution", "6.xii")
+
+
 def test_a_rule_on_pupils_is_not_the_verdict_on_parents(assistant):
     # DSAT 4.3.3 forbids accepting a pupil's friend request; it says nothing of a parent's.
     [answer] = assistant.ask("Can I accept a friend request from a parent?", trust="dsat").answers

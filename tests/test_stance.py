@@ -407,8 +407,10 @@ def test_a_sentence_naming_a_sanction_forbids(question, clause, stance):
     ("Do any of the policies say anything about staff gaming online?", 0.42, "not_addressed"),
     # ...over a clear match it does...
     ("Do any of the policies say anything about staff gaming online?", 0.6, "prohibited"),
-    # ...and a plain "can I?" over the same loose match is still answered.
-    ("Can I play COD on Xbox with colleagues at weekends?", 0.42, "prohibited"),
+    # ...and a plain "can I?" over the same loose match is still answered...
+    ("Can I play COD on Xbox at weekends?", 0.42, "prohibited"),
+    # ...unless it asks about other people than the rule names: a rule on pupils does not cover colleagues.
+    ("Can I play COD on Xbox with colleagues at weekends?", 0.6, "not_addressed"),
 ])
 def test_a_question_whether_the_policy_covers_something_needs_a_clear_match(question, score, stance):
     from assistant.compose import Thresholds, judge
@@ -449,3 +451,12 @@ def test_the_comparison_summary_groups_trusts_by_stance_with_the_verb_agreeing()
     assert same.summary.startswith("All two policies forbid it.")
     silent = compose_comparison([answer("wcat", "not_addressed", "6.i"), answer("stoc", "not_addressed", "3.1")], {})
     assert silent.summary == "None of the two policies addresses it."
+
+
+@pytest.mark.parametrize("question", [
+    "Do I have to accept a friend request from my headteacher?",
+    "My line manager added me on Facebook. Can I say no?",
+    "A few of us from work play COD together on Xbox. Is that ok?",
+])
+def test_a_head_a_manager_or_people_from_work_are_colleagues(question):
+    assert question_parties(question) == {"colleague"}
