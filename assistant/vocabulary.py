@@ -233,7 +233,7 @@ def without_people(text: str, people: frozenset[str]) -> str:
     """The text (lower-cased) without the words that name these people (`people_terms` entries)."""
     lowered = normalise_spelling(text.lower()).replace("’", "'")
     for pattern, expansion in _COMPILED:
-        if expansion in people and expansion in _PEOPLE_TERMS:
+        if expansion in people:
             lowered = pattern.sub(" ", lowered)
     return re.sub(r"\s+", " ", lowered).strip()
 
