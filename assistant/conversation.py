@@ -315,7 +315,11 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
                        if not _only_names_a_trust(stripped := strip_pleasantries(turn), trusts)),
                       strip_pleasantries(earlier[-1]) if earlier else "")
     lexical_text = ""
-    if follow_up:
+    if follow_up and (_no_topic(core) or _only_names_a_trust(core, trusts)):
+        # "how does that compare across all five?", "and at DSAT?" ask the earlier question again, word for word:
+        # their own words ("compare", "five") would only pull the search away from it.
+        retrieval_text = topic_turn
+    elif follow_up:
         # Read a follow-up with the question it follows ("and ex-pupils?" after "can I friend pupils?").
         retrieval_text = f"{topic_turn} {core}"
         asked, earlier_people = people_terms(core), people_terms(topic_turn)

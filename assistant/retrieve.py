@@ -178,6 +178,14 @@ def known_words(clauses) -> frozenset[str]:
     return frozenset(w.lower() for c in clauses for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
 
 
+def query_text(text: str, words: frozenset[str], vocabulary: bool = True) -> str:
+    """What retrieval embeds and searches for a question's text: British spellings and, with the vocabulary,
+    typing slips in domain words fixed (`words`: those the policies use, left alone) and policy terms appended.
+    The tuned embedder is trained on exactly this text (tune.data), so the two cannot drift apart."""
+    text = normalise_spelling(text)
+    return expand_query(correct_typos(text, words)) if vocabulary else text
+
+
 class Lexicon:
     """One BM25 index over every trust's clauses. Shared statistics (IDF, average length) keep lexical
     scores comparable across trusts: a short policy's best match is not penalised for its size."""
@@ -240,7 +248,7 @@ class Retriever:
         return correct_typos(text, self.known_words) if self.levers.vocabulary else text
 
     def query_text(self, question: str) -> str:
-        return self.expand(self.normalise(question))
+        return query_text(question, self.known_words, self.levers.vocabulary)
 
     def expand(self, normalised: str) -> str:
         """The policy terms staff phrasing implies, appended (with the vocabulary lever)."""

@@ -55,6 +55,15 @@ class Assistant:
             self.trusts = dict(sorted(trusts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99,
                                                                       kv[0])))
 
+    def copy(self, embedder=None, levers: RetrievalLevers | None = None) -> Assistant:
+        """A new assistant on the same store, generator, thresholds and precedents; another embedder (a caching
+        wrapper) or other retrieval levers when given."""
+        copy = Assistant(self.store, embedder or self.embedder, self._base_trusts, self.generator,
+                         levers or self.retriever.levers, self.thresholds)
+        if self.precedents is not None:
+            copy.use_precedents(self.precedents, self.labelled_clauses)
+        return copy
+
     def use_precedents(self, precedents: Precedents, labelled_clauses: dict[str, str]) -> None:
         """Let labelled questions vote, for each trust whose live clauses are the ones they were labelled on."""
         with self._lock:
@@ -75,7 +84,7 @@ class Assistant:
             read = read_question(question.question, question.history, self.trusts)
         except InputProblem:
             return None
-        return self.retriever.expand(self.retriever.normalise(read.retrieval_text))
+        return self.retriever.query_text(read.retrieval_text)
 
     # --- policy library: browsing and admin upload (the app reaches ingest only through these) ---
 
@@ -155,7 +164,7 @@ class Assistant:
             votes = {t: self.precedents.vote(vector, t, k) for t in self.trusts if t in self.precedent_trusts}
         # Every trust is scored, even when one is asked about: how well the others match tells whether
         # this policy is silent on a topic the others cover.
-        lexical_text = self.retriever.expand(self.retriever.normalise(read.lexical_text)) if read.lexical_text else None
+        lexical_text = self.retriever.query_text(read.lexical_text) if read.lexical_text else None
         hits_by_trust = self.retriever.retrieve(question, list(self.trusts), k=6, query_vector=vector,
                                                 latest_turn=latest_turn, query_text=query_text, votes=votes,
                                                 lexical_text=lexical_text)
@@ -231,12 +240,3 @@ def load_precedents(assistant: Assistant, settings: Settings) -> None:
     precedents = build_precedents(read_training_questions(files), assistant.precedent_query,
                                   assistant.embedder.embed_documents, settings.data_dir, assistant.embedder.name)
     assistant.use_precedents(precedents, labelled_clauses)
-
-
-def with_levers(assistant: Assistant, levers: RetrievalLevers) -> Assistant:
-    """A copy of an assistant with other retrieval levers (for the ablation), sharing store, model and precedents."""
-    copy = Assistant(assistant.store, assistant.embedder, assistant._base_trusts, assistant.generator,
-                     levers, assistant.thresholds)
-    if assistant.precedents is not None:
-        copy.use_precedents(assistant.precedents, assistant.labelled_clauses)
-    return copy

@@ -91,7 +91,9 @@ _ASKS_FOR_RULE = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is meant by|mean by|what does .* mean|"
-                         r"difference between|distinguish|"
+                         # "the difference between a friend and a follower", not "between the trusts" (HR's compare)
+                         r"difference between(?! (the |all |these |our |each of the )?(five |\d )?"
+                         r"(trusts?|polic(y|ies)|schools|academies|them)\b)|distinguish|"
                          r"who (is|are) responsible|who does (the|this) policy (apply|cover)|how often|when will)\b",
                          re.IGNORECASE)
 

@@ -71,9 +71,12 @@ _ENTRIES: list[tuple[str, str]] = _PEOPLE + [
     (r"\b(bully|bullied|bullying|cyberbully\w*|troll|trolled|trolling|harass\w*|abusive|threat\w*)\b",
      "cyberbullying trolling harassment abuse"),
     (r"\b(extrem\w*|radical\w*|terror\w*|prevent)\b", "Prevent duty radicalisation extremism terrorist"),
-    (r"\b(safeguard\w*|dsl|designated safeguarding|worried about a (child|pupil|student)|grooming)\b",
+    (r"\b(safeguard\w*|dsl|designated safeguarding|worried about a (child|pupil|student)|grooming|self[- ]?harm\w*|"
+     r"(hurt|hurting|harm|harming|kill|killing) (themselves|himself|herself|themself)|suicid\w*|"
+     r"(being|been|is|was) abused)\b",
      "safeguarding designated safeguarding lead concern report"),
-    (r"\b(job title|where i work|my school name|my employer|my job|my role|teacher at|work at)\b",
+    (r"\b(job title|where i work|my school name|my employer|(?<!lose )(?<!lost )(?<!losing )my job|my role|"
+     r"teacher at|work at)\b",
      "job title identify the school role profession"),
     (r"\b(profile|bio|home address|address|home town|personal details|personal info\w*)\b",
      "personal information user profile privacy"),
@@ -90,9 +93,13 @@ _ENTRIES: list[tuple[str, str]] = _PEOPLE + [
      "discriminatory offensive comments Equality Act"),
     (r"\b(defam\w*|libel|slander|copyright)\b", "defamation libel copyright legal action"),
     (r"\b(monitor|monitored|monitoring|spy|check up on|watching)\b", "monitor monitoring"),
-    (r"\b(disciplin\w*|sacked|fired|dismiss\w*|in trouble|consequences|breach)\b",
+    (r"\b(disciplin\w*|sacked|fired|dismiss\w*|in trouble|consequences|breach|misconduct|struck off|"
+     r"(lose|lost|losing) (my|your|their) jobs?|(break|breaks|breaking|broke|broken|go against|goes against|"
+     r"going against) (the|this|our|a|my trust'?s?|the trust'?s?|the school'?s?) (social media )?(policy|rules))\b",
      "disciplinary action dismissal breach"),
-    (r"\b(report|reporting|tell (someone|anyone|somebody|anybody|school|my head|the head|my line manager|the dsl)|"
+    (r"\b((?<!school )(?<!year )(?<!annual )(?<!progress )(?<!written )(?<!write )(?<!writing )(?<!pupil )"
+     r"(?<!student )report(?! writing| cards?)|reporting|"
+     r"tell (someone|anyone|somebody|anybody|school|my head|the head|my line manager|the dsl)|"
      r"who do i tell|let (someone|anyone|somebody|school|them|the head) know|flag (it|this)|mention (it|this) to|"
      r"escalate)\b", _REPORTING),
     (r"\b(trans|transgender|gay|lesbian|lgbt\w*|homophob\w*|transphob\w*|racis\w*|religio\w*|atheis\w*|"
@@ -209,9 +216,14 @@ def normalise_spelling(text: str) -> str:
     return re.sub(r"[A-Za-z]+", lambda m: _SPELLINGS.get(m.group(0).lower(), m.group(0)), text)
 
 
+def _as_matched(text: str) -> str:
+    """The form the entries are matched against: lower case, British spelling, straight apostrophes."""
+    return normalise_spelling(text.lower()).replace("’", "'")
+
+
 def expansion_terms(question: str) -> list[str]:
     """Policy terms implied by the question's wording, in a stable order without duplicates."""
-    lowered = normalise_spelling(question.lower()).replace("’", "'")
+    lowered = _as_matched(question)
     terms: list[str] = []
     for pattern, expansion in _COMPILED:
         if pattern.search(lowered) and expansion not in terms:
@@ -231,7 +243,7 @@ def people_terms(question: str) -> frozenset[str]:
 
 def without_people(text: str, people: frozenset[str]) -> str:
     """The text (lower-cased) without the words that name these people (`people_terms` entries)."""
-    lowered = normalise_spelling(text.lower()).replace("’", "'")
+    lowered = _as_matched(text)
     for pattern, expansion in _COMPILED:
         if expansion in people:
             lowered = pattern.sub(" ", lowered)

@@ -29,13 +29,11 @@ VARIANTS: dict[str, dict] = {
 
 
 def run_ablation(assistant, gold_path: Path) -> list[dict]:
-    from assistant.service import with_levers
-
     cases = load_gold(gold_path, known_trusts=set(assistant.trusts))
     texts = clause_texts(assistant)
     rows = []
     for name, changes in VARIANTS.items():
-        variant = with_levers(assistant, replace(assistant.retriever.levers, **changes))
+        variant = assistant.copy(levers=replace(assistant.retriever.levers, **changes))
         figures = score_answers(cases, answer_cases(variant, cases), texts, resamples=200).overall
         rows.append({"variant": name, "hit_at_1": figures.hit_at_1, "hit_at_3": figures.hit_at_3, "mrr": figures.mrr,
                      "stance_accuracy": figures.stance_accuracy,

@@ -61,12 +61,7 @@ class _CachingEmbedder:
 
 def _cached_copy(assistant):
     """A private copy of the assistant whose retrieval is memoised (the thresholds do not touch it)."""
-    from assistant.service import Assistant
-
-    copy = Assistant(assistant.store, _CachingEmbedder(assistant.embedder), assistant._base_trusts,
-                     assistant.generator, assistant.retriever.levers, assistant.thresholds)
-    if assistant.precedents is not None:
-        copy.use_precedents(assistant.precedents, assistant.labelled_clauses)
+    copy = assistant.copy(embedder=_CachingEmbedder(assistant.embedder))
     hits: dict = {}
     retrieve = copy.retriever.retrieve
 

@@ -433,10 +433,8 @@ def test_calibration_rereads_cached_hits_and_leaves_the_assistant_alone(assistan
                     for t, g in c.trusts.items()}} for c in cases]))
     from dataclasses import replace
 
-    from assistant.service import with_levers
-
     # Without precedents' stance votes, so that the thresholds alone decide what is silent.
-    assistant = with_levers(assistant, assistant.retriever.levers)
+    assistant = assistant.copy()
     assistant.thresholds = before = replace(assistant.thresholds, reading_weight=0.0)
     grid = {"min_score": (before.min_score, 0.99), "max_gap": (before.max_gap,),
             "confident_score": (0.995,)}

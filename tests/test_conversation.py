@@ -118,6 +118,14 @@ def test_follow_up_is_read_with_the_earlier_question():
     assert not question.comparison
 
 
+@pytest.mark.parametrize("follow_up", ["how does that compare across all five?", "and at DSAT?",
+                                       "what would the answer be for St Paul's?"])
+def test_a_follow_up_with_no_subject_of_its_own_searches_for_the_earlier_question_alone(follow_up):
+    question = read(follow_up, (FIRST,))
+    assert question.follow_up
+    assert question.retrieval_text == FIRST
+
+
 def test_a_follow_up_with_no_history_is_just_a_question():
     question = read("and what about ones who have left?")
     assert not question.follow_up

@@ -19,10 +19,23 @@ from assistant.vocabulary import correct_typos, expand_query, expansion_terms, t
     ("my Strava shows where I live", "privacy settings"),
     ("a colleague shares memes mocking trans people", "gender reassignment"),
     ("what am I meant to do about it?", "report concerns"),
+    ("what happens if I break the social media policy?", "disciplinary action"),
+    ("could I lose my job over a post?", "disciplinary action"),
+    ("a pupil messaged me saying she's been self-harming", "safeguarding"),
+    ("a kid DM'd me at night saying he wants to hurt himself", "safeguarding"),
 ])
 def test_staff_phrasing_brings_in_the_policy_terms(question, policy_words):
     assert policy_words in " ".join(expansion_terms(question))
     assert expand_query(question).startswith(question)
+
+
+@pytest.mark.parametrize(("question", "not_meant"), [
+    ("is it ok to use chatgpt to write my school reports?", "report concerns"),  # written reports, not reporting
+    ("report writing season is killing me", "report concerns"),
+    ("could I lose my job over a post?", "job title"),  # not a question about naming one's job
+])
+def test_look_alike_phrasing_does_not_bring_in_the_wrong_terms(question, not_meant):
+    assert not_meant not in " ".join(expansion_terms(question))
 
 
 def test_a_question_with_no_domain_words_is_not_expanded():

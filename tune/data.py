@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.conversation import InputProblem, read_question
-from assistant.retrieve import known_words
-from assistant.vocabulary import correct_typos, expand_query, normalise_spelling
+from assistant.retrieve import known_words, query_text
 from evals.gold import load_gold
 from ingest.corpus import TrustInfo
 from ingest.pipeline import embedding_text
@@ -53,8 +52,7 @@ def training_files(training_dir: Path | None = None) -> list[Path]:
 def retrieval_query(question: str, history: Iterable[str], trusts: dict[str, TrustInfo],
                     words: frozenset[str]) -> str:
     """The query text the assistant embeds for a question (see Assistant.ask)."""
-    read = read_question(question, tuple(history), trusts)
-    return expand_query(correct_typos(normalise_spelling(read.retrieval_text), words))
+    return query_text(read_question(question, tuple(history), trusts).retrieval_text, words)
 
 
 def load_pairs(files: Iterable[Path], clauses: dict[str, list[Clause]],
