@@ -322,6 +322,7 @@ def test_a_can_i_question_is_answered_by_a_close_rule_not_a_description(gap, sta
     ("HR here: how do the five policies compare on staff taking photos of pupils on personal devices?", "permission"),
     ("Where do the trusts stand on staff posting in the union Facebook group?", "permission"),
     ("Is there any trust that lets staff accept friend requests from current pupils?", "permission"),
+    ("What's the difference between the trusts on accepting friend requests from ex-students?", "permission"),
     # A comparison of what each trust says it does asks for no rule.
     ("What does each trust say it will do to support staff who are trolled online? How do they compare?",
      "informational"),
