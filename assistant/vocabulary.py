@@ -72,8 +72,7 @@ _ENTRIES: list[tuple[str, str]] = _PEOPLE + [
      "cyberbullying trolling harassment abuse"),
     (r"\b(extrem\w*|radical\w*|terror\w*|prevent)\b", "Prevent duty radicalisation extremism terrorist"),
     (r"\b(safeguard\w*|dsl|designated safeguarding|worried about a (child|pupil|student)|grooming|self[- ]?harm\w*|"
-     r"(hurt|hurting|harm|harming|kill|killing) (themselves|himself|herself|themself)|suicid\w*|"
-     r"(being|been|is|was) abused)\b",
+     r"(hurt|hurting|harm|harming|kill|killing) (themselves|himself|herself|themself)|suicid\w*)\b",
      "safeguarding designated safeguarding lead concern report"),
     (r"\b(job title|where i work|my school name|my employer|(?<!lose )(?<!lost )(?<!losing )my job|my role|"
      r"teacher at|work at)\b",

@@ -33,6 +33,7 @@ def test_staff_phrasing_brings_in_the_policy_terms(question, policy_words):
     ("is it ok to use chatgpt to write my school reports?", "report concerns"),  # written reports, not reporting
     ("report writing season is killing me", "report concerns"),
     ("could I lose my job over a post?", "job title"),  # not a question about naming one's job
+    ("I'm being abused online by a parent", "safeguarding"),  # abuse of staff is cyberbullying, not safeguarding
 ])
 def test_look_alike_phrasing_does_not_bring_in_the_wrong_terms(question, not_meant):
     assert not_meant not in " ".join(expansion_terms(question))
