@@ -307,7 +307,9 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
     earlier = [clean_question(turn) for turn in history if turn and str(turn).strip()][-4:]
     named = own = trusts_named(text, trusts)
     core = strip_pleasantries(text)
-    follow_up = bool(earlier) and (is_follow_up(core) or _only_names_a_trust(core, trusts))
+    names_only_a_trust = _only_names_a_trust(core, trusts)
+    no_subject = names_only_a_trust or _no_topic(core)  # "and at DSAT?", "how does that compare across all five?"
+    follow_up = bool(earlier) and (is_follow_up(core) or names_only_a_trust)
     retrieval_text = core
     # The turn a follow-up follows: the last one with a topic of its own. "how does STOC compare?" only moved
     # the question to another trust, so "and what about parents?" after it is read with the turn before.
@@ -315,7 +317,7 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
                        if not _only_names_a_trust(stripped := strip_pleasantries(turn), trusts)),
                       strip_pleasantries(earlier[-1]) if earlier else "")
     lexical_text = ""
-    if follow_up and (_no_topic(core) or _only_names_a_trust(core, trusts)):
+    if follow_up and no_subject:
         # "how does that compare across all five?", "and at DSAT?" ask the earlier question again, word for word:
         # their own words ("compare", "five") would only pull the search away from it.
         retrieval_text = topic_turn
@@ -352,7 +354,7 @@ def read_question(question: str, history: tuple[str, ...] | list[str], trusts: d
         named = tuple(t for t in trusts if t in {*own, *earlier_trust})
     if comparison and len(named) < 2:
         named = ()  # a comparison with no explicit list covers every trust
-    elliptical = _ELLIPTICAL.match(core) or _only_names_a_trust(core, trusts) or _no_topic(core)
+    elliptical = _ELLIPTICAL.match(core) or no_subject
     asking_text = topic_turn if follow_up and elliptical else core
     unplaced = unplaced_school(text, trusts) if not own else ""
     return ReadQuestion(text, core, retrieval_text, named, comparison, follow_up, asking_text,
