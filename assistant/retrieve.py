@@ -178,12 +178,22 @@ def known_words(clauses) -> frozenset[str]:
     return frozenset(w.lower() for c in clauses for w in re.findall(r"[A-Za-z]+", f"{c.section_title} {c.text}"))
 
 
-def query_text(text: str, words: frozenset[str], vocabulary: bool = True) -> str:
-    """What retrieval embeds and searches for a question's text: British spellings and, with the vocabulary,
-    typing slips in domain words fixed (`words`: those the policies use, left alone) and policy terms appended.
-    The tuned embedder is trained on exactly this text (tune.data), so the two cannot drift apart."""
+def normalise_question(text: str, words: frozenset[str], vocabulary: bool = True) -> str:
+    """British spellings and, with the vocabulary, typing slips in domain words fixed (`words`: those the policies
+    use, left alone)."""
     text = normalise_spelling(text)
-    return expand_query(correct_typos(text, words)) if vocabulary else text
+    return correct_typos(text, words) if vocabulary else text
+
+
+def expand_question(normalised: str, vocabulary: bool = True) -> str:
+    """The policy terms staff phrasing implies, appended (with the vocabulary)."""
+    return expand_query(normalised) if vocabulary else normalised
+
+
+def query_text(text: str, words: frozenset[str], vocabulary: bool = True) -> str:
+    """What retrieval embeds and searches for a question's text. The tuned embedder is trained on exactly this
+    text (tune.data), so the two cannot drift apart."""
+    return expand_question(normalise_question(text, words, vocabulary), vocabulary)
 
 
 class Lexicon:
@@ -243,16 +253,13 @@ class Retriever:
         self.known_words = known_words(c for index in indexes.values() for c in index.clauses)
 
     def normalise(self, text: str) -> str:
-        """British spellings, and typing slips in domain words fixed (with the vocabulary lever)."""
-        text = normalise_spelling(text)
-        return correct_typos(text, self.known_words) if self.levers.vocabulary else text
+        return normalise_question(text, self.known_words, self.levers.vocabulary)
 
     def query_text(self, question: str) -> str:
         return query_text(question, self.known_words, self.levers.vocabulary)
 
     def expand(self, normalised: str) -> str:
-        """The policy terms staff phrasing implies, appended (with the vocabulary lever)."""
-        return expand_query(normalised) if self.levers.vocabulary else normalised
+        return expand_question(normalised, self.levers.vocabulary)
 
     def retrieve(self, question: str, trusts: list[str], k: int = 5, query_vector: np.ndarray | None = None,
                  latest_turn: str = "", query_text: str | None = None,
