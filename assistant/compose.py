@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from assistant.precedents import NO_VOTE, Vote
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
 from assistant.retrieve import RetrievedClause, clause_parties, question_parties, word_stems
-from assistant.stance import StanceReading, asks_coverage, best_sentence, question_kind, read_stance, sets_duty
+from assistant.stance import (StanceReading, asks_coverage, best_sentence, defined_terms, question_kind, read_stance,
+                              sets_duty)
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,12 @@ class Judgement:
 
 
 def judge(question: str, query_text: str, hits: list[RetrievedClause], thresholds: Thresholds,
-          best_other: float = 0.0, latest_turn: str = "", asking: str = "", vote: Vote = NO_VOTE) -> Judgement:
+          best_other: float = 0.0, latest_turn: str = "", asking: str = "", vote: Vote = NO_VOTE,
+          policy_stems: frozenset[str] = frozenset()) -> Judgement:
     """Read one trust's hits. `best_other` is the reference top score across trusts (the second best);
     `asking` is `question_kind` of the asking turn, when the caller has it for every trust already;
-    `vote` is what the nearest labelled questions say of this trust."""
+    `vote` is what the nearest labelled questions say of this trust; `policy_stems` every word stem its policy
+    uses."""
     query_tokens = word_stems(query_text)
     if not hits:
         return Judgement("not_addressed", (), False)
@@ -128,6 +131,11 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         supporting = next((r for r in readings if r[1].stance == stance), None)
         if supporting is not None:
             readings = (supporting, *(r for r in readings if r is not supporting))
+    terms = defined_terms(latest_turn or question) if policy_stems else []
+    if addressed and terms and not any(term & policy_stems for term in terms):
+        # "Which policies define trolling?": a policy that never uses the word does not define it, however close
+        # its definition of cyberbullying (final: no precedent outvotes the policy's own words).
+        addressed = False
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])

@@ -224,6 +224,8 @@ class TrustIndex:
         self.matrix = np.array([vectors[c.id] for c in clauses], dtype=np.float32)
         self.audiences = [clause_audience(c) for c in clauses]
         self.parties = [clause_parties(c) for c in clauses]
+        # Every word the policy uses: a term it never uses, it does not define.
+        self.stems = frozenset().union(*(word_stems(f"{c.section_title} {c.text}") for c in clauses))
         self.span = slice(0, len(clauses))  # where its clauses sit in the shared lexicon
         self.lexicon: Lexicon | None = None
 

@@ -176,7 +176,8 @@ class Assistant:
         for trust_id in targets:
             info = self.trusts[trust_id]
             judgement = judge(question, query_text, hits_by_trust[trust_id], self.thresholds, best_score,
-                              latest_turn=latest_turn, asking=asking, vote=votes.get(trust_id, NO_VOTE))
+                              latest_turn=latest_turn, asking=asking, vote=votes.get(trust_id, NO_VOTE),
+                              policy_stems=self.retriever.indexes[trust_id].stems)
             answers.append(self.generator.generate(read.retrieval_text, trust_id, info.short_name, judgement))
         comparison = None
         if read.comparison or len(answers) > 1:

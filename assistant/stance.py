@@ -98,6 +98,29 @@ _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is m
                          re.IGNORECASE)
 
 
+# "Which policies define trolling?", "what counts as 'confidential'?", "the difference between cyberbullying and
+# trolling": the term(s) the question wants defined.
+_DEFINED_TERM = re.compile(
+    r"\b(?:define[sd]?|definitions? (?:of|for)|what counts as|counts? as|what is meant by|mean by|difference between)"
+    r"\s+(?:an? |the )?['‘\"“]?([a-z][\w'’ -]{1,40}?)['’\"”]?"
+    r"(?:\s+(?:and|or|vs|versus)\s+(?:an? |the )?['‘\"“]?([a-z][\w'’ -]{1,40}?)['’\"”]?)?"
+    r"(?=[?,.;]|$|\s+(?:in|under|for|and what|mean|means|is|are|according|actually|exactly)\b)",
+    re.IGNORECASE,
+)
+
+
+def defined_terms(question: str) -> list[set[str]]:
+    """The word stems of each term a definition question asks about (none for other questions)."""
+    found = _DEFINED_TERM.search(ask_part(question))
+    if not found:
+        return []
+    terms = [word_stems(term) - _GENERIC - _VAGUE for term in found.groups() if term]
+    return [term for term in terms if term]
+
+
+_VAGUE = word_stems("thing things stuff it that this them these those")
+
+
 def ask_part(question: str) -> str:
     """The sentences that ask: a long post's context ("we chat at the gate...") says nothing about what kind
     of answer is wanted. The sentences with a question mark, else the last sentence."""

@@ -461,3 +461,32 @@ def test_the_comparison_summary_groups_trusts_by_stance_with_the_verb_agreeing()
 ])
 def test_a_head_a_manager_or_people_from_work_are_colleagues(question):
     assert question_parties(question) == {"colleague"}
+
+
+@pytest.mark.parametrize("question, terms", [
+    ("Which of the policies actually define trolling, and what do they say it is?", [{"troll"}]),
+    ("what's the difference between cyberbullying and trolling in the policy?", [{"cyberbulli"}, {"troll"}]),
+    ("what counts as 'confidential' under the social media rules?", [{"confidenti"}]),
+    ("Can I accept a parent's friend request?", []),
+    ("what counts as that?", []),  # nothing to look for
+])
+def test_the_terms_a_definition_question_asks_about(question, terms):
+    from assistant.stance import defined_terms
+
+    assert defined_terms(question) == terms
+
+
+@pytest.mark.parametrize("policy_text, stance", [
+    # A policy that never uses the word does not define it, however close its other definitions...
+    ("Cyberbullying can be defined as the use of technology to embarrass or humiliate.", "not_addressed"),
+    # ...one that uses it is read as usual.
+    ("Trolling can be defined as sowing discord on the internet.", "informational"),
+])
+def test_a_policy_that_never_uses_a_term_does_not_define_it(policy_text, stance):
+    from assistant.compose import Thresholds, judge
+    from assistant.retrieve import word_stems
+
+    question = "Which of the policies define trolling, and what do they say it is?"
+    hit = _hit("9.i", policy_text, 0.6)
+    judgement = judge(question, question, [hit], Thresholds(), best_other=0.6, policy_stems=frozenset(word_stems(policy_text)))
+    assert judgement.stance == stance
