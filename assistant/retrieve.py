@@ -98,7 +98,9 @@ _PARTIES = {
     # "ex student", "an old pupil of mine", "a past student"; not "a 15 year old student".
     "former": (r"\b(ex[- ]?pupils?|ex[- ]?students?|(former|past) (pupils?|students?)|alumni|leavers?|"
                r"(?<!year )(?<!years )(?<!yr )(?<!\d )old (pupils?|students?)|graduated|(has|have|had) left|"
-               r"who left|left (the )?school|no longer (at|a pupil|a student)|used to teach)\b",
+               r"who left|left (the )?school|no longer (at|a pupil|a student)|used to teach|"
+               # "keep in touch with pupils after they leave", "once they've left"
+               r"(after|once|when) (they|he|she)('ve|'s| have| has)? (leave|leaves|left)|(they|he|she)'ve left)\b",
                r"\b(former (pupils?|students?)|ex-(pupils?|students?))\b"),
     # A head or line manager is a colleague too ("a friend request from my headteacher"), as are "us from work".
     "colleague": (r"\b(colleagues?|co-?workers?|workmates?|other teachers|fellow staff|headteacher|head teacher|"

@@ -87,7 +87,9 @@ _ASKS_FOR_RULE = re.compile(
     r"require|required|have to|need to|"
     r"supposed to|meant to|obliged|expected to|do i do|what happens if|differ|difference|stance|rules? on|"
     # HR's "how do the policies compare on X?" asks each policy's rule on X.
-    r"(compare|compares|comparison|vary|varies) (on|over|when it comes to|regarding)|(stand|position|line) on)\b",
+    r"(compare|compares|comparison|vary|varies) (on|over|when it comes to|regarding)|(stand|position|line) on|"
+    # "how do the trusts handle / deal with staff who want to keep in touch with leavers?"
+    r"(handle|deal with|treat) (staff|teachers|employees|adults|colleagues|people) (who|that|wanting|trying))\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is meant by|mean by|what does .* mean|"
@@ -140,7 +142,9 @@ _ORGANISATION_ACTS = re.compile(
     r"\b(consequences|sanctions?|penalt(y|ies)) (for|of|if|when)\b|"
     r"\b(on|about) who (staff|employees|adults|teachers|we|they) (should|must|are told to|have to|need to)\b|"
     r"\bwho (are|should) (staff|employees|adults|teachers) (told|supposed|expected|required)?\b|"
-    r"\b(handle|format|frequency|how often)\b",
+    # "the format of the school's handle", not HR's "how do the trusts handle staff who want to...?" (a rule)
+    r"\b(handle(?! (staff|teachers|employees|adults|colleagues|people) (who|that|wanting|trying))|format|"
+    r"frequency|how often)\b",
     re.IGNORECASE,
 )
 _LEADING_LABEL = re.compile(r"^\s*([\w &'’-]{1,30}(:| -| –))\s*", re.IGNORECASE)

@@ -63,6 +63,10 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
     ("hr q: how strict is each trust about staff slagging off the school online?", "permission"),
     ("what does each trust say about staff calling or texting parents from their personal mobile?", "permission"),
     ("What does the policy say about trolling?", "informational"),
+    # HR's "how do the trusts handle staff who want to...?" asks each rule; a handle to format is a name.
+    ("HR question: how do all five trusts handle staff who want to keep in touch with pupils after they leave?",
+     "permission"),
+    ("STOC - what's the format for the school insta handle?", "informational"),
     # "Is there anything in our policy about adding colleagues, or is it a personal choice?" asks whether a rule applies.
     ("Is there actually anything in our policy about adding the people you work with, or is it purely a personal "
      "choice?", "permission"),

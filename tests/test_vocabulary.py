@@ -77,6 +77,17 @@ def test_american_grades_are_pupils_for_party_matching():
     assert "pupil" in question_parties("can I follow my 10th graders on TikTok?")
 
 
+@pytest.mark.parametrize("question", [
+    "how do the trusts handle staff keeping in touch with pupils after they leave?",
+    "can I message my tutees once they've left?",
+    "when she leaves in July can she still follow me?",
+])
+def test_pupils_who_leave_are_former_pupils(question):
+    from assistant.retrieve import question_parties
+
+    assert "former" in question_parties(question)
+
+
 def test_topic_terms_name_what_a_question_is_about_not_who():
     assert topic_terms("can my ex-pupil's mum follow me on Instagram?") == {"friend follow followed accept invitation"}
     assert topic_terms("what about parents?") == frozenset()
