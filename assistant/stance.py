@@ -185,7 +185,10 @@ def split_sentences(text: str) -> list[str]:
 
 _OBLIGATION_QUESTION = re.compile(
     r"\b(help\s*[?!.]*$|^help\b|any advice|what are my options|what now\b|"  # "...pretending to be me. Help?"
-    r"what (should|do|must|shall) (i|we)( \w+)? do|what am i (meant|supposed|expected) to (do|keep|record|save|"
+    # "what should I do?", HR's "what do staff have to do if...?"
+    r"what (should|do|does|must|shall) (i|we|staff|teachers|employees|adults|they)( \w+){0,2} do\b|"
+    r"(say|says|tell|tells) (i|we|staff|teachers|employees|adults|them|us) (should|must|have to|need to|are to) do\b|"
+    r"what am i (meant|supposed|expected) to (do|keep|record|save|"
     r"report|say)|what (should|do) (i|we) (keep|record|save|report)|"
     r"what are we (meant|supposed|expected) to do|what('?s| is) the (position|procedure|process)|"
     # "what's the right way to deal with this?", "is there an actual procedure for this?"

@@ -56,6 +56,8 @@ def test_question_kind_is_read_from_the_asking_sentence(question, kind):
     ("I replied to a few of the comments already. What's the right way to deal with this?", "obligation"),
     ("I feel I should mention it to someone. Is there an actual procedure for this?", "obligation"),
     ("When staff see something worrying online, who does each policy tell them to report to?", "obligation"),
+    ("HR: across all five policies, what do staff have to do if they are being cyberbullied by a parent?", "obligation"),
+    ("what do the policies say staff should do if a pupil messages them?", "obligation"),
     # "Is there anything stopping me?" asks for a rule; "is there a rule on photos?" does too.
     ("My husband thinks I should post it on the community page. Is there anything stopping me?", "permission"),
     ("Is there anything in the policy about photos?", "permission"),
