@@ -136,11 +136,22 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "Which policies define trolling?": a policy that never uses the word does not define it, however close
         # its definition of cyberbullying (final: no precedent outvotes the policy's own words).
         addressed = False
+    asked = latest_turn or question
+    if (addressed and stance == "informational" and readings[0][0].audience == "background" and asks_coverage(asked)
+            and not _ASKS_ABOUT_SCOPE.search(asked)):
+        # "Does the policy say anything about the trust paying my phone bill?" answered only by "this policy covers
+        # personal use of social media": the policy describing itself is not the policy covering the question.
+        addressed = False
     if not addressed:
         nearest = tuple((hit, StanceReading("not_addressed", best_sentence(hit.clause.text, query_tokens), ""))
                         for hit in hits[:thresholds.max_citations])
         return Judgement("not_addressed", nearest, False)
     return Judgement(stance, readings, True)
+
+
+# A question about the policy itself (whom it applies to, what a word means): its introduction answers it.
+_ASKS_ABOUT_SCOPE = re.compile(r"\b(apply|applies|applied|scope|who|whom|define[sd]?|definition|"
+                               r"mean|means|meant|purpose|why)\b", re.IGNORECASE)
 
 
 def _weigh_precedents(reading: str, vote: Vote, reading_weight: float) -> str:

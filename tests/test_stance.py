@@ -496,3 +496,17 @@ def test_a_policy_that_never_uses_a_term_does_not_define_it(policy_text, stance)
     hit = _hit("9.i", policy_text, 0.6)
     judgement = judge(question, question, [hit], Thresholds(), best_other=0.6, policy_stems=frozenset(word_stems(policy_text)))
     assert judgement.stance == stance
+
+
+@pytest.mark.parametrize("question, stance", [
+    # "Does it say anything about X?" answered only by the policy describing itself: X is not covered...
+    ("Does the policy say anything about the trust paying towards my phone contract?", "not_addressed"),
+    # ...unless the question is about the policy itself.
+    ("Does the policy say anything about who it applies to?", "informational"),
+])
+def test_a_policy_describing_itself_does_not_cover_a_topic(question, stance):
+    from assistant.compose import Thresholds, judge
+
+    scope = "This policy covers the personal use of social media as well as the use of social media for school purposes."
+    hit = _hit("2.v", scope, 0.6, audience="background")
+    assert judge(question, question, [hit], Thresholds(), best_other=0.6).stance == stance
