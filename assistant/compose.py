@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from assistant.precedents import NO_VOTE, Vote
 from assistant.records import Citation, Comparison, ComparisonRow, TrustAnswer
 from assistant.retrieve import RetrievedClause, clause_parties, question_parties, word_stems
-from assistant.stance import (StanceReading, asks_coverage, best_sentence, defined_terms, question_kind, read_stance,
-                              sets_duty)
+from assistant.stance import (EMPLOYMENT_TIME, StanceReading, asks_after_employment, asks_coverage, best_sentence,
+                              defined_terms, question_kind, read_stance, sets_duty)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,9 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # not a yes (the precedents may still overrule, as for any not-addressed reading).
         addressed = False
     stance = readings[0][1].stance
-    if vote.stance_share and thresholds.reading_weight:
+    if vote.stance_share and thresholds.reading_weight and not (addressed and readings[0][1].outside_scope):
+        # (A rule whose own limit excludes the question is read as written: labelled questions within the limit
+        # do not outvote it.)
         stance = _weigh_precedents(stance if addressed else "not_addressed", vote, thresholds.reading_weight)
         addressed = stance != "not_addressed"
         # Lead with a clause read as the stance the precedents give, when one of the cited clauses is.
@@ -137,6 +139,11 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # its definition of cyberbullying (final: no precedent outvotes the policy's own words).
         addressed = False
     asked = latest_turn or question
+    if addressed and asks_after_employment(asked) and not any(EMPLOYMENT_TIME.search(hit.clause.text)
+                                                              for hit, _ in readings):
+        # "Once I've left teaching, can I accept parents' requests?": rules for staff say nothing of former staff
+        # unless one is limited to the time of employment ("whilst in employment"), which the reader answers.
+        addressed = False
     if (addressed and stance == "informational" and readings[0][0].audience == "background" and asks_coverage(asked)
             and not _ASKS_ABOUT_SCOPE.search(asked)):
         # "Does the policy say anything about the trust paying my phone bill?" answered only by "this policy covers

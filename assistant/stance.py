@@ -71,6 +71,8 @@ class StanceReading:
     stance: str
     quote: str  # verbatim part of the clause text
     modal: str  # the phrase the stance was read from ("" when none)
+    # The rule's own limit puts the question outside it ("under the age of 18", "during lesson time").
+    outside_scope: bool = False
 
 
 _ASKS_FOR_RULE = re.compile(
@@ -325,10 +327,10 @@ def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens:
     _, stance, phrase = chosen
     if stance == "prohibited" and _outside_age_scope(_age_turn(question, latest_turn), sentence, parties):
         # "... ex-pupils under the age of 18" does not forbid contact with one who is an adult now.
-        return StanceReading("permitted", sentence, "under the age of 18")
+        return StanceReading("permitted", sentence, "under the age of 18", outside_scope=True)
     if stance == "prohibited" and (scope := _outside_time_scope(question, sentence, latest_turn)):
         # "not permitted during lesson time" does not forbid it at lunch.
-        return StanceReading("permitted", sentence, scope)
+        return StanceReading("permitted", sentence, scope, outside_scope=True)
     # The exception's condition is matched against the asker's own words: the vocabulary's expansions
     # ("work at" -> "identify the school role") would otherwise meet "identified to ... the Headteacher".
     if stance == "prohibited" and _exception_applies(clause_text, sentence, word_stems(question), parties):
@@ -383,7 +385,23 @@ def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:
 
 
 # A rule limited to a time of day, and the times a question can name that lie outside it.
+# The asker's time after their own job ends: "once I've left", "after my last day", "when I retire".
+_AFTER_EMPLOYMENT = re.compile(
+    r"\b(once|after|when) (i|i've|i have|i'm|i am|i've) (left|leave|finished|finish|gone|retired|retire|resigned|"
+    r"resign|stopped working|stop working|no longer)\b|\bafter my last day\b|\bwhen my contract (ends|is up)\b|"
+    r"\b(i|i'm|i am) no longer (work|working|employed)\b",
+    re.IGNORECASE,
+)
+# A rule limited to the time someone is employed ("whilst in employment at the Trust").
+EMPLOYMENT_TIME = re.compile(r"\b(whilst|while|during) (in |their |your |the )?employ(ed|ment)\b", re.IGNORECASE)
+
+
+def asks_after_employment(question: str) -> bool:
+    return bool(_AFTER_EMPLOYMENT.search(question))
+
+
 _TIME_SCOPES = [
+    (EMPLOYMENT_TIME, _AFTER_EMPLOYMENT, re.compile(r"\b(still|currently) (work|working|employed)\b", re.IGNORECASE)),
     (re.compile(r"\b(during )?(lesson|teaching|class) time\b|\bduring lessons\b", re.IGNORECASE),
      re.compile(r"\b(lunch\w*|break\w*|free periods?|ppa|non-contact|frees|after school|before school|evenings?|"
                 r"weekends?|holidays?|half[- ]term|at home|staff ?room)\b", re.IGNORECASE),

@@ -510,3 +510,35 @@ def test_a_policy_describing_itself_does_not_cover_a_topic(question, stance):
     scope = "This policy covers the personal use of social media as well as the use of social media for school purposes."
     hit = _hit("2.v", scope, 0.6, audience="background")
     assert judge(question, question, [hit], Thresholds(), best_other=0.6).stance == stance
+
+
+@pytest.mark.parametrize("clause, stance", [
+    # Rules for staff say nothing of the time after the asker has left the job...
+    ("Adults must be cautious about accepting parents of students as friends on Facebook.", "not_addressed"),
+    # ...unless the rule is limited to the time of employment: then it does not forbid what comes after.
+    ("Trust staff will not invite, accept or engage in communications with parents/carers in any personal social "
+     "media whilst in employment at the Trust.", "permitted"),
+])
+def test_after_the_asker_has_left_the_job(clause, stance):
+    from assistant.compose import Thresholds, judge
+
+    question = "I'm leaving teaching in July. Once I've finished, am I allowed to accept friend requests from parents?"
+    assert judge(question, question, [_hit("3.1", clause, 0.6)], Thresholds(), best_other=0.6).stance == stance
+
+
+def test_leaving_at_easter_is_not_yet_after_the_job():
+    from assistant.stance import asks_after_employment
+
+    assert not asks_after_employment("I'm leaving at Easter. Can I add the parents I'm friendly with now?")
+    assert asks_after_employment("after my last day can I follow the parents?")
+
+
+def test_labelled_questions_do_not_outvote_a_rule_whose_own_limit_excludes_the_question():
+    from assistant.compose import Thresholds, judge
+    from assistant.precedents import Vote
+
+    question = "Is it ok to check Facebook on my phone at lunch?"
+    hit = _hit("5.5", "Staff should note that the use of social media accounts during lesson time is not permitted.", 0.6)
+    vote = Vote({"prohibited": 1.0}, {"5.5": 1.0})
+    judgement = judge(question, question, [hit], Thresholds(reading_weight=0.6), best_other=0.6, vote=vote)
+    assert judgement.stance == "permitted"
