@@ -248,12 +248,20 @@ SWITCH_WEIGHT = 2.0
 PEOPLE_SWITCH_WEIGHT = 1.0  # "now the same for parents" after a question on former pupils: the people change
 
 
+# A follow-up that names an act of its own ("and what about posting photos of the kids?"), not only a new object or
+# place for the earlier act ("what about on the school account?").
+_OWN_ACT = re.compile(r"\b(about|on|with|regarding|re)\s+(?!(?:some|any|no|every)thing\b|morning|evening|spring\b|"
+                      r"building|sibling|wedding)(\w{3,}ing)\b|\b(can|could|may|should) (i|we|staff) \w+",
+                      re.IGNORECASE)
+
+
 def follow_up_weight(core: str, topic_turn: str) -> float:
     """The weight of a follow-up's own words in its query: 0 when it names no new subject ("what if they've
     left?"); FOLLOW_UP_WEIGHT when it does ("and personal email addresses?"); SWITCH_WEIGHT when it names two
-    new subjects and nothing of the old one, and points back at nothing ("and on using personal phones in
-    lessons?" after a question on former pupils): the earlier turn's frame (compare, may I) stays, its subject
-    gives way. A turn that names only other people than the earlier one ("and ex-pupils?" after parents) weighs
+    new subjects, or an act of its own, and nothing of the old one, and points back at nothing ("and on using
+    personal phones in lessons?" after a question on former pupils, "and what about posting photos of the kids?"
+    after one on friend requests): the earlier turn's frame (compare, may I) stays, its subject gives way. A turn
+    that names only other people than the earlier one ("and ex-pupils?" after parents) weighs
     PEOPLE_SWITCH_WEIGHT: the rule on them is another clause."""
     new, old = topic_terms(core), topic_terms(topic_turn)
     if not new - old:
@@ -262,7 +270,7 @@ def follow_up_weight(core: str, topic_turn: str) -> float:
         if not asked - earlier:
             return 0.0
         return PEOPLE_SWITCH_WEIGHT if not asked & earlier else FOLLOW_UP_WEIGHT
-    if len(new - old) >= 2 and not (new & old) and not _BACK_REFERENCE.search(core):
+    if (len(new - old) >= 2 or _OWN_ACT.search(core)) and not (new & old) and not _BACK_REFERENCE.search(core):
         return SWITCH_WEIGHT
     return FOLLOW_UP_WEIGHT
 

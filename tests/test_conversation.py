@@ -504,6 +504,9 @@ def test_a_follow_up_after_a_turn_that_only_switched_trust_is_read_with_the_topi
     # it points back at the earlier turn
     ("And what if she DMs me anyway - what am I meant to do with the message?",
      "A former pupil who is 16 wants to follow me, can I accept?", False),
+    # one new subject that is an act of its own
+    ("ok and what about posting photos of the kids at DSAT?",
+     "Can I accept a friend request from a parent? I work at St Thomas More.", True),
     # only one new subject: an object replaced, the act kept
     ("what about on the school account?", "Can I post photos of my class on my personal Facebook?", False),
 ])
