@@ -133,12 +133,12 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         supporting = next((r for r in readings if r[1].stance == stance), None)
         if supporting is not None:
             readings = (supporting, *(r for r in readings if r is not supporting))
-    terms = defined_terms(latest_turn or question) if policy_stems else []
+    asked = latest_turn or question
+    terms = defined_terms(asked) if policy_stems else []
     if addressed and terms and not any(term & policy_stems for term in terms):
         # "Which policies define trolling?": a policy that never uses the word does not define it, however close
         # its definition of cyberbullying (final: no precedent outvotes the policy's own words).
         addressed = False
-    asked = latest_turn or question
     if addressed and asks_after_employment(asked) and not any(EMPLOYMENT_TIME.search(hit.clause.text)
                                                               for hit, _ in readings):
         # "Once I've left teaching, can I accept parents' requests?": rules for staff say nothing of former staff

@@ -113,6 +113,9 @@ _DEFINED_TERM = re.compile(
 )
 
 
+_VAGUE = word_stems("thing things stuff it that this them these those")
+
+
 def defined_terms(question: str) -> list[set[str]]:
     """The word stems of each term a definition question asks about (none for other questions)."""
     found = _DEFINED_TERM.search(ask_part(question))
@@ -120,9 +123,6 @@ def defined_terms(question: str) -> list[set[str]]:
         return []
     terms = [word_stems(term) - _GENERIC - _VAGUE for term in found.groups() if term]
     return [term for term in terms if term]
-
-
-_VAGUE = word_stems("thing things stuff it that this them these those")
 
 
 def ask_part(question: str) -> str:
@@ -384,10 +384,9 @@ def _outside_age_scope(question: str, sentence: str, parties=()) -> bool:
     return "former" in parties or "of any age" not in sentence.lower()
 
 
-# A rule limited to a time of day, and the times a question can name that lie outside it.
 # The asker's time after their own job ends: "once I've left", "after my last day", "when I retire".
 _AFTER_EMPLOYMENT = re.compile(
-    r"\b(once|after|when) (i|i've|i have|i'm|i am|i've) (left|leave|finished|finish|gone|retired|retire|resigned|"
+    r"\b(once|after|when) (i|i've|i have|i'm|i am) (left|leave|finished|finish|gone|retired|retire|resigned|"
     r"resign|stopped working|stop working|no longer)\b|\bafter my last day\b|\bwhen my contract (ends|is up)\b|"
     r"\b(i|i'm|i am) no longer (work|working|employed)\b",
     re.IGNORECASE,
@@ -400,6 +399,7 @@ def asks_after_employment(question: str) -> bool:
     return bool(_AFTER_EMPLOYMENT.search(question))
 
 
+# A rule limited to a time (of employment, of day), and the times a question can name that lie outside it.
 _TIME_SCOPES = [
     (EMPLOYMENT_TIME, _AFTER_EMPLOYMENT, re.compile(r"\b(still|currently) (work|working|employed)\b", re.IGNORECASE)),
     (re.compile(r"\b(during )?(lesson|teaching|class) time\b|\bduring lessons\b", re.IGNORECASE),
