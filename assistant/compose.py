@@ -127,7 +127,12 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     if vote.stance_share and thresholds.reading_weight and not (addressed and readings[0][1].outside_scope):
         # (A rule whose own limit excludes the question is read as written: labelled questions within the limit
         # do not outvote it.)
-        stance = _weigh_precedents(stance if addressed else "not_addressed", vote, thresholds.reading_weight)
+        shares = vote.stance_share
+        if kind == "obligation" and addressed and stance == "required":
+            # "What do I have to do?" read as a duty: neighbours that only describe the clause ("what does each
+            # policy say about cyberbullying?") do not turn the duty back into a description.
+            shares = {other: share for other, share in shares.items() if other != "informational"}
+        stance = _weigh_precedents(stance if addressed else "not_addressed", shares, thresholds.reading_weight)
         addressed = stance != "not_addressed"
         # Lead with a clause read as the stance the precedents give, when one of the cited clauses is.
         supporting = next((r for r in readings if r[1].stance == stance), None)
@@ -161,9 +166,9 @@ _ASKS_ABOUT_SCOPE = re.compile(r"\b(apply|applies|applied|scope|who|whom|define[
                                r"mean|means|meant|purpose|why)\b", re.IGNORECASE)
 
 
-def _weigh_precedents(reading: str, vote: Vote, reading_weight: float) -> str:
+def _weigh_precedents(reading: str, stance_share: dict[str, float], reading_weight: float) -> str:
     """The stance with the most weight: the precedents' shares, plus `reading_weight` for the clauses' reading."""
-    weights = dict(vote.stance_share)
+    weights = dict(stance_share)
     weights[reading] = weights.get(reading, 0.0) + reading_weight
     return max(weights, key=lambda stance: (weights[stance], stance == reading))
 

@@ -57,14 +57,14 @@ def test_a_vote_for_a_clause_supports_its_sub_clauses_and_its_parent():
 
 
 def test_the_reading_stands_unless_the_precedents_clearly_agree_on_another_stance():
-    split = Vote({"prohibited": 0.55, "caution": 0.45})
+    split = {"prohibited": 0.55, "caution": 0.45}
     assert _weigh_precedents("caution", split, reading_weight=0.5) == "caution"
-    agreed = Vote({"prohibited": 0.8, "caution": 0.2})
+    agreed = {"prohibited": 0.8, "caution": 0.2}
     assert _weigh_precedents("caution", agreed, reading_weight=0.5) == "prohibited"
-    silent = Vote({"not_addressed": 0.9, "caution": 0.1})
+    silent = {"not_addressed": 0.9, "caution": 0.1}
     assert _weigh_precedents("caution", silent, reading_weight=0.5) == "not_addressed"
     # A tie keeps the reading.
-    assert _weigh_precedents("caution", Vote({"prohibited": 0.5}), reading_weight=0.5) == "caution"
+    assert _weigh_precedents("caution", {"prohibited": 0.5}, reading_weight=0.5) == "caution"
 
 
 def test_training_files_are_read_with_their_labels(tmp_path):

@@ -542,3 +542,18 @@ def test_labelled_questions_do_not_outvote_a_rule_whose_own_limit_excludes_the_q
     vote = Vote({"prohibited": 1.0}, {"5.5": 1.0})
     judgement = judge(question, question, [hit], Thresholds(reading_weight=0.6), best_other=0.6, vote=vote)
     assert judgement.stance == "permitted"
+
+
+def test_precedents_that_only_describe_do_not_turn_a_duty_into_a_description():
+    from assistant.compose import Thresholds, judge
+    from assistant.precedents import Vote
+
+    question = "What do staff have to do if they are being cyberbullied by a parent?"
+    hit = _hit("4.8.1", "If cyberbullying does take place, employees should keep records of the abuse.", 0.6)
+    vote = Vote({"informational": 0.9, "required": 0.1}, {"4.8.1": 1.0})
+    assert judge(question, question, [hit], Thresholds(reading_weight=0.6), best_other=0.6, vote=vote).stance == \
+        "required"
+    # A "can I?" question is still outvoted as before.
+    question = "Can I keep records of the abuse?"
+    assert judge(question, question, [hit], Thresholds(reading_weight=0.6), best_other=0.6, vote=vote).stance == \
+        "informational"
