@@ -82,7 +82,8 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
     best = max(hit.score for hit in hits)  # precedents may put a weaker text match first
     addressed = best >= thresholds.min_score and (
         best >= best_other - thresholds.max_gap or best >= thresholds.confident_score)
-    kind = asking or question_kind(latest_turn or question)
+    asked = latest_turn or question  # the turn being asked: a follow-up's own, else the question
+    kind = asking or question_kind(asked)
     if kind == "obligation":
         # "Who do I tell?": the clause that says whom to tell answers it, not the rule that was broken.
         duty = next((h for h in hits[:6] if sets_duty(h.clause.text) and top.score - h.score <= thresholds.duty_margin),
@@ -92,7 +93,7 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
             top = duty
     chosen = [top] + [h for h in hits[1:thresholds.max_citations]
                       if top.score - h.score <= thresholds.related_margin]
-    pupil_conduct = bool(_PUPIL_CONDUCT.search(latest_turn or question))
+    pupil_conduct = bool(_PUPIL_CONDUCT.search(asked))
     if pupil_conduct:
         # "Can the student get in trouble?": the clause that binds pupils answers it, not a close rule on staff.
         chosen.sort(key=lambda hit: not _binds_pupils(hit))
@@ -119,7 +120,7 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         # "What are the rules on pupils using social media?" is not answered by a rule for staff: a staff
         # policy without a section on pupils' own use does not address it.
         addressed = False
-    if addressed and best < thresholds.confident_score and asks_coverage(latest_turn or question):
+    if addressed and best < thresholds.confident_score and asks_coverage(asked):
         # "Does the policy say anything about X?" asks whether it covers X: a loose match is the nearest principle,
         # not a yes (the precedents may still overrule, as for any not-addressed reading).
         addressed = False
@@ -138,7 +139,6 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
         supporting = next((r for r in readings if r[1].stance == stance), None)
         if supporting is not None:
             readings = (supporting, *(r for r in readings if r is not supporting))
-    asked = latest_turn or question
     terms = defined_terms(asked) if policy_stems else []
     if addressed and terms and not any(term & policy_stems for term in terms):
         # "Which policies define trolling?": a policy that never uses the word does not define it, however close
