@@ -218,7 +218,9 @@ _DUTY = re.compile(r"\b(must|should|will need to|need to|needs to|are required t
                    r"(be )?(immediately |always |also |promptly )?(report|raise|inform|notify|tell|refer|review|"
                    r"record|discuss|disclose|declare|keep records|be reported|be raised)\w*\b|"
                    r"\b(must|should) (immediately |always |also )?be (reported|raised|referred|recorded|discussed|"
-                   r"disclosed|declared)\b",
+                   r"disclosed|declared)\b|"
+                   # "must immediately contact the Headteacher" (not "if you need to contact parents, use...").
+                   r"\b(must|should) (immediately |always |also |promptly )?contact\b",
                    re.IGNORECASE)
 
 

@@ -85,6 +85,16 @@ def test_a_who_do_i_tell_question_reads_the_duty_as_required():
     assert sets_duty(STOC_3_2) and not sets_duty(STOC_3_8)
 
 
+@pytest.mark.parametrize("clause, duty", [
+    # WCAT 10.vi: whom to contact is the answer to "what am I supposed to do?" about an extremist post.
+    ("If any adult working in school has a concern that a student is at risk of radicalisation they must "
+     "immediately contact the Headteacher and follow the school's normal safeguarding procedures.", True),
+    ("If you need to contact pupils or parents use the school's email address.", False),
+])
+def test_a_duty_to_contact_someone_is_a_duty(clause, duty):
+    assert sets_duty(clause) is duty
+
+
 @pytest.mark.parametrize("question, clause, stance", [
     ("An ex-pupil who is 20 now added me on Facebook. Can I accept?", LITTLETOWN_5_3, "permitted"),
     ("An ex-pupil who's an adult now sent a friend request. Can I accept?", STOC_3_8, "permitted"),
