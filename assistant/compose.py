@@ -135,9 +135,14 @@ def judge(question: str, query_text: str, hits: list[RetrievedClause], threshold
             shares = {other: share for other, share in shares.items() if other != "informational"}
         stance = _weigh_precedents(stance if addressed else "not_addressed", shares, thresholds.reading_weight)
         addressed = stance != "not_addressed"
-        # Lead with a clause read as the stance the precedents give, when one of the cited clauses is.
+        # Lead with a clause read as the stance the precedents give, when one of the cited clauses is, unless the
+        # precedents' clause votes favour the present lead (they name the governing clause, the stance is theirs too)
+        # and it is about the people asked about.
         supporting = next((r for r in readings if r[1].stance == stance), None)
-        if supporting is not None:
+        lead = readings[0][0]
+        if supporting is not None and (
+                vote.clause_support(supporting[0].clause.id) >= vote.clause_support(lead.clause.id)
+                or (_about_someone_else(lead, parties) and not _about_someone_else(supporting[0], parties))):
             readings = (supporting, *(r for r in readings if r is not supporting))
     terms = defined_terms(asked) if policy_stems else []
     if addressed and terms and not any(term & policy_stems for term in terms):

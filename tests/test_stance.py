@@ -567,3 +567,36 @@ def test_precedents_that_only_describe_do_not_turn_a_duty_into_a_description():
     question = "Can I keep records of the abuse?"
     assert judge(question, question, [hit], Thresholds(reading_weight=0.6), best_other=0.6, vote=vote).stance == \
         "informational"
+
+
+LITTLETOWN_6_1 = ("The use of social networking sites introduces a range of potential safeguarding risks to children and "
+                  "young people. Potential risks can include, but are not limited to: • online bullying • grooming, "
+                  "exploitation or stalking • exposure to inappropriate material or hateful language • encouraging "
+                  "violent behaviour, self-harm or risk taking. In order to mitigate these risks, there are steps you "
+                  "can take to promote safety on line: • you should not use any information in an attempt to locate or "
+                  "meet a child. • ensure that any messages, photos or information comply with existing policies.")
+LITTLETOWN_3_1 = ("Staff should: • be aware of their online reputation and recognise that their online activity can be "
+                  "seen by others including parents, pupils and colleagues on social media • ensure that any use of "
+                  "social media is carried out in line with this policy and other relevant policies, ie those of the "
+                  "employer • be aware that any excessive use of social media in school may result in disciplinary "
+                  "action • be responsible for their words and actions in an online environment. They are therefore "
+                  "advised to consider whether any comment, photograph or video that they are about to post on a "
+                  "social networking site is something that they want pupils, colleagues, other employees of the "
+                  "Academy or even future employers, to read. If in doubt, don't post it.")
+
+
+@pytest.mark.parametrize("clause_share, lead", [
+    ({"6.1": 0.7, "3.1": 0.3}, "6.1"),  # the precedents' clause is not given up for the one worded as the stance
+    ({"3.1": 0.7, "6.1": 0.3}, "3.1"),
+    ({}, "3.1"),  # no clause votes: the clause read as the stance leads, as before
+])
+def test_the_precedents_stance_moves_a_clause_to_the_lead_only_if_their_clause_votes_allow(clause_share, lead):
+    from assistant.compose import Thresholds, judge
+    from assistant.precedents import Vote
+
+    question = "Can I put a couple of pics from sports day on my personal Insta? You can't really see their faces"
+    hits = [_hit("6.1", LITTLETOWN_6_1, 0.47), _hit("3.1", LITTLETOWN_3_1, 0.41)]
+    vote = Vote({"caution": 1.0}, clause_share)
+    judgement = judge(question, question, hits, Thresholds(reading_weight=0.6), best_other=0.5, vote=vote)
+    assert judgement.stance == "caution"
+    assert judgement.readings[0][0].clause.id == lead
