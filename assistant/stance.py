@@ -47,6 +47,7 @@ _EXCEPTION = re.compile(
     r"identified to and acknowledged|acknowledged and discussed",
     re.IGNORECASE,
 )
+_AWARE_THAT = re.compile(r"(must |should |need to )?be aware that\b", re.IGNORECASE)
 _RISK = re.compile(r"(can|could) be misconstrued|could result in|may (lead to|result in)|potential to", re.IGNORECASE)
 # A negation inside a directive: "should keep their numbers private and not use their own phones".
 _TRAILING_NEGATION = re.compile(r"\b(and|or|nor) (not|never)\b|\bnot to\b", re.IGNORECASE)
@@ -325,6 +326,9 @@ def _read_sentence(question: str, clause_text: str, sentence: str, query_tokens:
         # A risk the sentence describes ("have the potential to ...") is no advice: beside a directive
         # ("need to ensure that they do not ...") the directive decides.
         candidates = [m for m in modals if m[1] == "prohibited" or (m[1] == "caution" and not _RISK.fullmatch(m[2]))]
+        # "must be aware that if ... contact will be a breach of this policy": what to be aware of is the rule.
+        candidates = [m for m in candidates if not (m[1] == "caution" and _AWARE_THAT.match(sentence, m[0])
+                                                    and any(p[1] == "prohibited" and p[0] > m[0] for p in modals))]
         chosen = _nearest_modal(sentence, candidates, query_tokens, parties) or chosen
     _, stance, phrase = chosen
     if stance == "prohibited" and _outside_age_scope(_age_turn(question, latest_turn), sentence, parties):

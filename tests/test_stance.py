@@ -600,3 +600,16 @@ def test_the_precedents_stance_moves_a_clause_to_the_lead_only_if_their_clause_v
     judgement = judge(question, question, hits, Thresholds(reading_weight=0.6), best_other=0.5, vote=vote)
     assert judgement.stance == "caution"
     assert judgement.readings[0][0].clause.id == lead
+
+
+WCAT_6_IX = ("In cases where a student is a family member, adults must be aware that if the family relationship has not "
+             "been identified and acknowledged by the school, contact through social networking or social media will "
+             "be a breach of this policy (and therefore will be treated as a serious conduct issue).")
+
+
+def test_being_aware_that_something_breaches_the_policy_forbids_it():
+    question = "My niece has just started Year 7 at the school where I work. Do I need to unfriend her on Facebook?"
+    reading = read_stance(question, WCAT_6_IX, word_stems(question), ["family", "pupil"], "permission")
+    assert reading.stance == "prohibited"  # what to be aware of is the rule, not a caution
+    assert "be aware" in read_stance(question, "Staff should be aware that their posts can be seen by parents.",
+                                     word_stems(question), ["family", "pupil"], "permission").modal
