@@ -90,7 +90,11 @@ _ENTRIES: list[tuple[str, str]] = _PEOPLE + [
      "personal devices personal equipment personal telephones"),
     (r"\b(discriminat\w*|racist|racism|sexist|homophobic|offensive)\b",
      "discriminatory offensive comments Equality Act"),
-    (r"\b(defam\w*|libel|slander|copyright)\b", "defamation libel copyright legal action"),
+    (r"\b(defam\w*|libel|slander|copyright\w*)\b", "defamation libel copyright legal action"),
+    # Using other people's work: copyright, whatever staff call it.
+    (r"\b(plagiari\w*|without (credit|crediting|giving credit|permission from)|someone else'?s (work|resources?|"
+     r"content|photos?|videos?|pictures?|music|songs?)|other people'?s (work|resources?|content)|intellectual property|"
+     r"(credit|crediting) (them|the (author|creator|owner)))\b", "copyright legal action"),
     (r"\b(monitor|monitored|monitoring|spy|check up on|watching)\b", "monitor monitoring"),
     (r"\b(disciplin\w*|sacked|fired|dismiss\w*|in trouble|consequences|breach|misconduct|struck off|"
      r"(lose|lost|losing) (my|your|their) jobs?|(break|breaks|breaking|broke|broken|go against|goes against|"

@@ -23,6 +23,8 @@ from assistant.vocabulary import correct_typos, expand_query, expansion_terms, t
     ("could I lose my job over a post?", "disciplinary action"),
     ("a pupil messaged me saying she's been self-harming", "safeguarding"),
     ("a kid DM'd me at night saying he wants to hurt himself", "safeguarding"),
+    ("can I share someone else's worksheets on my teacher Insta without crediting them?", "copyright"),
+    ("is it plagiarism to post other people's resources?", "copyright"),
 ])
 def test_staff_phrasing_brings_in_the_policy_terms(question, policy_words):
     assert policy_words in " ".join(expansion_terms(question))
