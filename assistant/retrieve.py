@@ -124,8 +124,15 @@ _OF_PUPILS = re.compile(r"\b(his|her|their) (own )?(little )?(son|daughter|kids?
                         r"\b(working|work|who work) with (pupils|students|children|young people)\b", re.IGNORECASE)
 
 
+# A relative's parent is family ("my nephew ... his mum runs his account"): not a parent of the school asked about.
+_RELATIVES_PARENT = re.compile(r"\b(his|her|their) (mum|mom|mother|dad|father|parents?)\b", re.IGNORECASE)
+
+
 def question_parties(text: str) -> frozenset[str]:
-    return _parties(text, _QUESTION_PARTY)
+    found = _parties(text, _QUESTION_PARTY)
+    if {"family", "parent"} <= found and not _QUESTION_PARTY["parent"].search(_RELATIVES_PARENT.sub(" ", text)):
+        found -= {"parent"}
+    return found
 
 
 def clause_parties(clause: Clause) -> frozenset[str]:

@@ -613,3 +613,22 @@ def test_being_aware_that_something_breaches_the_policy_forbids_it():
     assert reading.stance == "prohibited"  # what to be aware of is the rule, not a caution
     assert "be aware" in read_stance(question, "Staff should be aware that their posts can be seen by parents.",
                                      word_stems(question), ["family", "pupil"], "permission").modal
+
+
+@pytest.mark.parametrize("question, parties", [
+    # The nephew's mum is the asker's sister: the question is about a pupil who is family, not about a parent.
+    ("My nephew's just started Year 4 at the school where I work. We're friends on Facebook (his mum runs it for "
+     "him). Do I have to cut him off?", {"family", "pupil"}),
+    ("A boy in my class, his mum sent me a friend request. Can I accept?", {"parent", "pupil"}),
+    ("My niece is in Year 7 here and her mum, my sister, is friends with the other parents. Can I add them?",
+     {"family", "parent", "pupil"}),
+])
+def test_a_relatives_parent_is_family_not_a_parent_of_the_school(question, parties):
+    assert question_parties(question) == parties
+
+
+def test_a_pupil_who_is_family_is_read_against_the_rule_on_pupils():
+    question = ("My nephew's just started Year 4 at the school where I work. We're friends on Facebook (family stuff, "
+                "his mum runs it for him). Does the policy mean I have to cut him off online?")
+    reading = read_stance(question, LITTLETOWN_5_3, word_stems(question), sorted(question_parties(question)))
+    assert reading.stance == "prohibited"
