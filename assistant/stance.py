@@ -76,6 +76,9 @@ class StanceReading:
     outside_scope: bool = False
 
 
+# "staff who want to...": how an organisation handles them is its rule for them (HR's "how do the trusts handle
+# staff who want to keep in touch with leavers?"), not how it handles an account.
+_STAFF_WHO = r"(staff|teachers|employees|adults|colleagues|people) (who|that|wanting|trying)"
 _ASKS_FOR_RULE = re.compile(
     r"\b(can|could|may|should|must|shall)\s+(i|we|staff|teachers?|you|they|he|she|adults?|employees?)\b|"
     r"\b(allow|allows|allowed|permit|permits|permitted|ok|okay|alright|acceptable|against the rules|in trouble|"
@@ -92,7 +95,7 @@ _ASKS_FOR_RULE = re.compile(
     # HR's "how do the policies compare on X?" asks each policy's rule on X.
     r"(compare|compares|comparison|vary|varies) (on|over|when it comes to|regarding)|(stand|position|line) on|"
     # "how do the trusts handle / deal with staff who want to keep in touch with leavers?"
-    r"(handle|deal with|treat) (staff|teachers|employees|adults|colleagues|people) (who|that|wanting|trying))\b",
+    r"(handle|deal with|treat) " + _STAFF_WHO + r")\b",
     re.IGNORECASE,
 )
 _DEFINITION = re.compile(r"\b(define|definition|defined|what counts as|what is meant by|mean by|what does .* mean|"
@@ -146,7 +149,7 @@ _ORGANISATION_ACTS = re.compile(
     r"\b(on|about) who (staff|employees|adults|teachers|we|they) (should|must|are told to|have to|need to)\b|"
     r"\bwho (are|should) (staff|employees|adults|teachers) (told|supposed|expected|required)?\b|"
     # "the format of the school's handle", not HR's "how do the trusts handle staff who want to...?" (a rule)
-    r"\b(handle(?! (staff|teachers|employees|adults|colleagues|people) (who|that|wanting|trying))|format|"
+    r"\b(handle(?! " + _STAFF_WHO + r")|format|"
     r"frequency|how often)\b",
     re.IGNORECASE,
 )
